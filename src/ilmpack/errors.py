@@ -1,0 +1,88 @@
+"""Problems with locations, and the one error type the CLI understands."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with a course, with where it is."""
+
+    file: str
+    line: int = 0
+    column: int = 0
+    key: str = ""
+    message: str = ""
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line:
+            where += f":{self.line}"
+            if self.column:
+                where += f":{self.column}"
+        key = f" {self.key}:" if self.key else ""
+        return f"{where}:{key} {self.message}"
+
+    def as_dict(self) -> dict:
+        """The problem as plain data, for machine-readable output."""
+        return {
+            "file": self.file,
+            "line": self.line or None,
+            "column": self.column or None,
+            "key": self.key or None,
+            "message": self.message,
+        }
+
+
+def display_path(path: str | os.PathLike) -> str:
+    """A path as the user should read it: relative to the working folder when inside it."""
+    path = Path(path)
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+class IlmpackError(click.ClickException):
+    """Base error: click prints it and exits with `exit_code`, no traceback."""
+
+    exit_code = 1
+
+
+class CourseError(IlmpackError):
+    """The course has one or more problems; all of them are carried."""
+
+    def __init__(self, problems: list[Problem] | Problem):
+        if isinstance(problems, Problem):
+            problems = [problems]
+        self.problems = sorted(set(problems), key=_problem_order)
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        """All problems, one a line, then a count."""
+        lines = [str(p) for p in self.problems]
+        n = len(self.problems)
+        lines.append(f"{n} problem{'s' if n != 1 else ''} found; nothing was written.")
+        return "\n".join(lines)
+
+    def show(self, file=None) -> None:  # noqa: D102 - click's hook
+        click.echo(self.render(), file=file, err=True)
+
+
+def _problem_order(p: Problem):
+    return (p.file, p.line, p.column, p.key, p.message)
+
+
+class UsageProblem(IlmpackError):
+    """The command was used wrongly (an option value the course does not have)."""
+
+    exit_code = 2
+
+
+class BuildError(IlmpackError):
+    """Writing the package failed (disk, permissions); the old package is kept."""

@@ -1,0 +1,111 @@
+"""Model stage: the validated course as frozen dataclasses (no I/O here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Mapping
+
+from .loader import LoadedCourse
+from .pages import RawPage
+
+
+@dataclass(frozen=True)
+class Completion:
+    """When the course counts as done: percent of pages viewed, and what the test must give."""
+
+    pages: int  # 0..100
+    test: str | None  # "passed" | "answered" | None
+
+
+@dataclass(frozen=True)
+class Block:
+    """A fenced YAML block of a page, e.g. a question."""
+
+    kind: str
+    id: str
+    data: Mapping
+    index: int  # its place among the page's blocks (the placeholder number)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page in one language."""
+
+    id: str
+    entry: str  # as named in course.yaml
+    lang: str
+    title: str
+    is_test: bool
+    markdown: str  # with block placeholders
+    source: Path
+    source_shown: str
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True)
+class Module:
+    """A group of pages with a title per language."""
+
+    id: str
+    title: Mapping[str, str]
+    pages: tuple[str, ...]  # page entries in order
+
+
+@dataclass(frozen=True)
+class Course:
+    """The whole course, all languages."""
+
+    id: str
+    version: str
+    languages: tuple[str, ...]
+    title: Mapping[str, str]
+    description: Mapping[str, str]
+    mastery_score: int | None
+    completion: Completion
+    modules: tuple[Module, ...]
+    pages: Mapping[tuple[str, str], Page]  # (lang, entry) -> Page
+    root: Path
+
+    def pages_in(self, lang: str) -> list[Page]:
+        """The pages of one language in course order."""
+        return [self.pages[(lang, entry)] for module in self.modules for entry in module.pages]
+
+
+def make_course(loaded: LoadedCourse) -> Course:
+    """Turn a validated LoadedCourse into a Course."""
+    data = loaded.data
+    pages = {}
+    for (lang, entry), raw in loaded.pages.items():
+        pages[(lang, entry)] = _make_page(raw, lang, entry, loaded.page_files[(lang, entry)])
+    has_test = any(p.is_test for p in pages.values())
+    completion = data.get("completion") or {}
+    test = completion.get("test", "passed" if has_test else "none")
+    return Course(
+        id=data["id"],
+        version=str(data.get("version", "1.0.0")),
+        languages=tuple(data["languages"]),
+        title=MappingProxyType(dict(data["title"])),
+        description=MappingProxyType(dict(data.get("description") or {})),
+        mastery_score=data.get("mastery_score"),
+        completion=Completion(pages=completion.get("pages", 100), test=None if test == "none" else test),
+        modules=tuple(Module(m["id"], MappingProxyType(dict(m["title"])), tuple(m["pages"])) for m in data["modules"]),
+        pages=MappingProxyType(pages),
+        root=loaded.root.resolve(),
+    )
+
+
+def _make_page(raw: RawPage, lang: str, entry: str, path: Path) -> Page:
+    blocks = tuple(Block(b.kind, b.data["id"], MappingProxyType(b.data), b.index) for b in raw.blocks)
+    return Page(
+        id=Path(entry).stem,
+        entry=entry,
+        lang=lang,
+        title=raw.meta["title"],
+        is_test=bool(raw.meta.get("test", False)),
+        markdown=raw.markdown,
+        source=path,
+        source_shown=raw.file,
+        blocks=blocks,
+    )

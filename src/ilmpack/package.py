@@ -1,0 +1,65 @@
+"""Package stage: a reproducible zip, written to a temporary file and moved into place."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+from .errors import BuildError, display_path
+
+# Already-compressed formats are stored; deflating them again costs time and saves nothing.
+STORED_SUFFIXES = {".mp4", ".webm", ".m4v", ".mov", ".jpg", ".jpeg", ".png", ".gif", ".webp",
+                   ".woff", ".woff2", ".mp3", ".m4a", ".ogg", ".oga", ".opus", ".zip", ".pdf"}
+FIRST = "imsmanifest.xml"
+CHUNK = 1024 * 1024
+ZIP_EPOCH = 315532800  # 1980-01-01, the earliest time a zip entry can hold
+
+
+def zip_timestamp() -> tuple[int, int, int, int, int, int]:
+    """Entry time: SOURCE_DATE_EPOCH when set (reproducible-builds.org), else 1980-01-01."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    try:
+        seconds = max(int(epoch), ZIP_EPOCH) if epoch else ZIP_EPOCH
+    except ValueError as e:
+        raise BuildError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, got '{epoch}'") from e
+    return time.gmtime(seconds)[:6]
+
+
+def write_package(target: Path, files: dict[str, bytes], disk_files: dict[str, Path]) -> Path:
+    """Write the zip atomically: a failure at any point leaves an existing `target` untouched."""
+    names = sorted(set(files) | set(disk_files), key=lambda n: (n != FIRST, n))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    except OSError as e:
+        raise BuildError(f"cannot write to {display_path(target.parent)}: {e.strerror}; choose another folder with --out") from e
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w", compresslevel=9) as zf:
+            stamp = zip_timestamp()
+            for name in names:
+                info = zipfile.ZipInfo(name, date_time=stamp)
+                info.create_system = 3  # unix, so the permission bits below are read
+                info.external_attr = 0o100644 << 16
+                stored = Path(name).suffix.lower() in STORED_SUFFIXES
+                info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+                if name in files:
+                    zf.writestr(info, files[name])
+                else:
+                    info.file_size = disk_files[name].stat().st_size
+                    # Streamed in chunks: a film is never read whole into memory.
+                    with open(disk_files[name], "rb") as src, zf.open(info, "w", force_zip64=info.file_size > 2**31) as dst:
+                        shutil.copyfileobj(src, dst, CHUNK)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise BuildError(f"cannot write {display_path(target)}: {e.strerror or e}; the previous package, if any, is unchanged") from e
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return target

@@ -1,0 +1,70 @@
+"""Paths that authors write: kept inside the course folder, checked for exact-case existence."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path, PurePosixPath
+
+SAFE_NAME = re.compile(r"^[A-Za-z0-9._/-]+$")
+
+
+class PathProblem(ValueError):
+    """A path an author wrote is unusable; the message says why and what to do."""
+
+
+def resolve_inside(root: Path, base: Path, target: str) -> Path:
+    """Resolve `target` (relative to folder `base`) and make sure it stays inside `root` and exists."""
+    if "\\" in target:
+        raise PathProblem(f"'{target}' uses '\\'; write paths with '/'")
+    if target.startswith("/") or re.match(r"^[A-Za-z]:", target):
+        raise PathProblem(f"'{target}' is an absolute path; write it relative to this file, inside the course folder")
+    candidate = base / target
+    root_resolved = root.resolve()
+    # resolve() follows symlinks, so a link that points out of the course is caught here too.
+    resolved = candidate.resolve()
+    if not resolved.is_relative_to(root_resolved):
+        how = "is a link that points outside" if _is_link_inside(candidate, root_resolved) else "leaves"
+        raise PathProblem(f"'{target}' {how} the course folder; keep files inside {root.name}/")
+    if not resolved.is_file():
+        hint = _case_hint(root_resolved, resolved)
+        if resolved.is_dir():
+            raise PathProblem(f"'{target}' is a folder, not a file")
+        raise PathProblem(f"no such file '{target}'" + (f"; did you mean '{hint}'? (names are case-sensitive on the LMS)" if hint else ""))
+    return resolved
+
+
+def _is_link_inside(path: Path, root: Path) -> bool:
+    """True when the lexical path is inside the course but a symlink on the way leads out."""
+    normal = Path(os.path.normpath(path.absolute()))
+    return normal.is_relative_to(root) or normal.is_relative_to(root.absolute())
+
+
+def _case_hint(root: Path, missing: Path) -> str | None:
+    """The existing path that differs from `missing` only by letter case, relative to its parent."""
+    parts = missing.relative_to(root).parts
+    here = root
+    for part in parts:
+        if (here / part).exists():
+            here = here / part
+            continue
+        match = next((c for c in here.iterdir() if c.name.lower() == part.lower()), None) if here.is_dir() else None
+        if match is None:
+            return None
+        here = match
+    return here.name
+
+
+def package_path(root: Path, file: Path) -> str:
+    """The file's path inside the package: its path in the course folder, with '/'."""
+    return PurePosixPath(file.relative_to(root.resolve()).as_posix()).as_posix()
+
+
+def check_package_name(name: str) -> str | None:
+    """A message when a file name would break on some LMS unzippers, else None."""
+    if SAFE_NAME.match(name):
+        return None
+    suggestion = re.sub(r"[^A-Za-z0-9._/-]+", "-", name.replace("æ", "ae").replace("ø", "o").replace("å", "a")
+                        .replace("Æ", "Ae").replace("Ø", "O").replace("Å", "A"))
+    return (f"the file name '{name}' has spaces or characters some LMSs cannot unzip; "
+            f"rename it to '{suggestion}' (a-z, 0-9, '.', '-', '_')")

@@ -1,0 +1,240 @@
+"""Render stage: Markdown pages and blocks -> HTML, through Jinja templates, per language."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote
+
+import markdown
+import yaml
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateNotFound
+from markupsafe import Markup
+
+from .errors import BuildError
+from .model import Course, Page
+from .pages import PLACEHOLDER
+from .resources import data_dir
+from .validate import is_local
+
+log = logging.getLogger(__name__)
+
+ASSETS = ("assets/ilmpack.js", "assets/ilmpack.css")
+MD_EXTENSIONS = ["tables", "fenced_code", "sane_lists"]
+OPTION_KEYS = "abcdefghijklmnopqrstuvwxyz"
+
+
+@dataclass(frozen=True)
+class PageView:
+    """What a template sees of a page."""
+
+    id: str
+    title: str
+    html: Markup
+    module_id: str
+    number: int
+    is_test: bool
+
+
+@dataclass(frozen=True)
+class ModuleView:
+    """What a template sees of a module."""
+
+    id: str
+    title: str
+    pages: list
+
+
+@dataclass
+class RenderedSco:
+    """One language of the course, rendered: text files in memory, media files by path."""
+
+    lang: str
+    files: dict[str, bytes] = field(default_factory=dict)  # package path -> content
+    media: dict[str, Path] = field(default_factory=dict)  # package path -> source file
+    config: dict = field(default_factory=dict)
+
+
+def template_dirs(course: Course) -> list[Path]:
+    """Search path: the course's templates/, the project's templates/, then the packaged defaults."""
+    dirs = [course.root / "templates"]
+    if course.root.parent.name == "courses":
+        dirs.append(course.root.parent.parent / "templates")
+    dirs.append(data_dir("templates"))
+    seen, out = set(), []
+    for d in dirs:
+        if d.is_dir() and d.resolve() not in seen:
+            seen.add(d.resolve())
+            out.append(d)
+    return out
+
+
+def make_environment(course: Course) -> Environment:
+    """One Jinja environment: autoescape on, undefined names are errors."""
+    loader = ChoiceLoader([FileSystemLoader(str(d)) for d in template_dirs(course)])
+    return Environment(loader=loader, autoescape=True, undefined=StrictUndefined, keep_trailing_newline=True)
+
+
+def render_course(course: Course, lang: str) -> RenderedSco:
+    """Render every page of one language into the launch page, plus assets and media."""
+    env = make_environment(course)
+    strings = _strings(env, lang)
+    sco = RenderedSco(lang)
+    page_ids = {p.entry: p.id for p in course.pages_in(lang)}
+    views: list[PageView] = []
+    modules: list[ModuleView] = []
+    questions: dict[str, dict] = {}
+    number = 0
+    for module in course.modules:
+        mview = ModuleView(module.id, module.title[lang], [])
+        for entry in module.pages:
+            page = course.pages[(lang, entry)]
+            number += 1
+            html = render_page(env, course, page, sco, page_ids, strings, questions, number)
+            view = PageView(page.id, page.title, html, module.id, number, page.is_test)
+            views.append(view)
+            mview.pages.append(view)
+        modules.append(mview)
+    sco.config = {
+        "courseId": course.id,
+        "lang": lang,
+        "version": course.version,
+        "title": course.title[lang],
+        "masteryScore": course.mastery_score,
+        "completion": {"pages": course.completion.pages, "test": course.completion.test},
+        "pages": [{"id": v.id, "title": v.title, "test": v.is_test} for v in views],
+        "questions": questions,
+        "strings": strings,
+    }
+    context = {
+        "lang": lang,
+        "course": {"id": course.id, "version": course.version, "title": course.title[lang],
+                   "description": course.description.get(lang, "")},
+        "modules": modules,
+        "pages": views,
+        "strings": strings,
+        "config_json": script_json(sco.config),
+    }
+    sco.files["index.html"] = _render(env, "index.html", context).encode("utf-8")
+    for asset in ASSETS:
+        sco.files[asset] = _source(env, asset).encode("utf-8")
+    return sco
+
+
+def render_page(env, course, page: Page, sco: RenderedSco, page_ids, strings, questions, number) -> Markup:
+    """One page's body: Markdown to HTML, local links rewritten, blocks rendered in place."""
+    md = markdown.Markdown(extensions=MD_EXTENSIONS + [_LinkExtension(course, page, sco, page_ids)], output_format="html")
+    html = md.convert(page.markdown)
+    for block in page.blocks:
+        ctx = {"lang": page.lang, "strings": strings, "page": {"id": page.id, "title": page.title, "is_test": page.is_test, "number": number}}
+        if block.kind == "question":
+            q = question_view(block.data, scored=page.is_test)
+            questions[q["id"]] = {"kind": q["kind"], "scored": q["scored"], "page": page.id,
+                                  "options": [o["key"] for o in q["options"]],
+                                  "correct": [o["key"] for o in q["options"] if o["correct"]]}
+            ctx["q"] = q
+        rendered = _render(env, f"blocks/{block.kind}.html", ctx)
+        token = PLACEHOLDER.format(block.index)
+        html = html.replace(f"<p>{token}</p>", rendered, 1)
+    return Markup(html)
+
+
+def question_view(data, *, scored: bool) -> dict:
+    """The template's view of a question block: options keyed a, b, c ... (t/f for true-false)."""
+    if data["kind"] == "true-false":
+        options = [{"key": "t", "value": True}, {"key": "f", "value": False}]
+        options = [{"key": o["key"], "html": Markup(""), "correct": o["value"] == data["correct"], "feedback_html": Markup("")} for o in options]
+    else:
+        options = [{"key": OPTION_KEYS[i], "html": inline_markdown(str(o["text"])), "correct": bool(o.get("correct")),
+                    "feedback_html": inline_markdown(o.get("feedback", ""))} for i, o in enumerate(data["options"])]
+    return {"id": data["id"], "kind": data["kind"], "scored": scored, "prompt_html": inline_markdown(data["prompt"]),
+            "options": options, "explanation_html": inline_markdown(data.get("explanation", ""))}
+
+
+def inline_markdown(text: str) -> Markup:
+    """Markdown of a short text (prompt, option), without the wrapping paragraph."""
+    if not text:
+        return Markup("")
+    html = markdown.markdown(text, extensions=MD_EXTENSIONS)
+    m = re.fullmatch(r"<p>(.*)</p>", html, flags=re.S)
+    return Markup(m.group(1) if m and "<p>" not in m.group(1) else html)
+
+
+def script_json(data) -> Markup:
+    """JSON safe to place inside <script type="application/json">."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def _strings(env: Environment, lang: str) -> dict:
+    all_strings = yaml.safe_load(_source(env, "strings.yaml"))
+    if lang in all_strings:
+        return all_strings[lang]
+    log.warning("no UI strings for language %r; using English", lang)
+    return all_strings["en"]
+
+
+def _source(env: Environment, name: str) -> str:
+    try:
+        return env.loader.get_source(env, name)[0]
+    except TemplateNotFound as e:
+        raise BuildError(f"template file '{name}' not found in the course's templates/, the project's or ilmpack's defaults") from e
+
+
+def _render(env: Environment, name: str, context: dict) -> str:
+    try:
+        return env.get_template(name).render(context)
+    except TemplateNotFound as e:
+        raise BuildError(f"template file '{name}' not found in the course's templates/, the project's or ilmpack's defaults") from e
+
+
+class _LinkRewriter(markdown.treeprocessors.Treeprocessor):
+    """Point local media at their package path, pages at in-course anchors, web links at a new tab."""
+
+    def __init__(self, md, course: Course, page: Page, sco: RenderedSco, page_ids: dict):
+        super().__init__(md)
+        self.course, self.page, self.sco, self.page_ids = course, page, sco, page_ids
+
+    def run(self, root: ET.Element) -> None:
+        levels = [int(el.tag[1]) for el in root.iter() if re.fullmatch(r"h[1-6]", el.tag)]
+        shift = 1 if levels and min(levels) == 1 else 0  # the page title is the only h1
+        for el in root.iter():
+            if shift and re.fullmatch(r"h[1-6]", el.tag):
+                el.tag = f"h{min(6, int(el.tag[1]) + shift)}"
+            attr = "src" if el.tag == "img" else "href" if el.tag == "a" else None
+            url = el.get(attr) if attr else None
+            if not url:
+                continue
+            if not is_local(url):
+                if el.tag == "a" and not url.startswith("#"):
+                    el.set("target", "_blank")
+                    el.set("rel", "noopener noreferrer")
+                continue
+            el.set(attr, self._rewrite(url))
+            if el.tag == "a" and el.get("href", "").startswith("#page-"):
+                el.set("data-page-link", el.get("href")[len("#page-"):])
+
+    def _rewrite(self, url: str) -> str:
+        target, _, fragment = url.partition("#")
+        target = target.split("?", 1)[0]
+        resolved = (self.page.source.parent / unquote(target)).resolve()
+        if resolved.suffix == ".md":
+            entry = resolved.relative_to(self.course.root / self.page.lang).as_posix() \
+                if resolved.is_relative_to(self.course.root / self.page.lang) else resolved.name
+            return f"#page-{self.page_ids.get(entry, Path(entry).stem)}"
+        package = resolved.relative_to(self.course.root).as_posix()
+        self.sco.media[package] = resolved
+        return package + (f"#{fragment}" if fragment else "")
+
+
+class _LinkExtension(markdown.Extension):
+    def __init__(self, course, page, sco, page_ids):
+        super().__init__()
+        self.args = (course, page, sco, page_ids)
+
+    def extendMarkdown(self, md):  # noqa: N802 - Python-Markdown's name
+        md.treeprocessors.register(_LinkRewriter(md, *self.args), "ilmpack-links", 5)

@@ -1,0 +1,32 @@
+"""Packaged defaults (schemas, templates, runtime) found in a wheel or in a source checkout."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+
+def data_dir(name: str) -> Path:
+    """The folder `schemas` or `templates` shipped with ilmpack.
+
+    In a wheel they are package data inside `ilmpack/`; in an editable install of the source
+    tree they are the top-level folders of the repository, which stay the source of truth.
+    """
+    packaged = resources.files("ilmpack") / name
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[2] / name
+
+
+@lru_cache(maxsize=None)
+def load_schema(name: str) -> dict:
+    """A JSON Schema from `schemas/`, e.g. `course` or `blocks/question`."""
+    path = data_dir("schemas") / f"{name}.schema.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def block_kinds() -> frozenset[str]:
+    """The fenced block kinds that have a schema in `schemas/blocks/`."""
+    return frozenset(p.name.split(".")[0] for p in (data_dir("schemas") / "blocks").glob("*.schema.json"))

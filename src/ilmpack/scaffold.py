@@ -1,0 +1,29 @@
+"""`ilmpack new`: a starting course that builds and validates as generated."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from .errors import IlmpackError, display_path
+from .resources import data_dir
+
+
+def new_course(name: str | Path) -> str:
+    """Create course folder `name` from templates/new-course; never overwrite anything."""
+    target = Path(name)
+    if target.exists() and any(target.iterdir()):
+        raise IlmpackError(f"{display_path(target)} already exists and is not empty; choose a new folder name")
+    course_id = re.sub(r"[^a-z0-9]+", "-", target.name.lower().replace("æ", "ae").replace("ø", "o").replace("å", "a")).strip("-")
+    if not re.fullmatch(r"[a-z][a-z0-9-]*[a-z0-9]", course_id or ""):
+        raise IlmpackError(f"cannot make a course id from '{target.name}'; use a folder name of letters a-z, e.g. mitt-kurs")
+    source = data_dir("templates") / "new-course"
+    env = Environment(loader=FileSystemLoader(str(source)), undefined=StrictUndefined, keep_trailing_newline=True)
+    for file in sorted(p for p in source.rglob("*") if p.is_file()):
+        rel = file.relative_to(source).as_posix()
+        out = target / rel
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(env.get_template(rel).render(id=course_id), encoding="utf-8")
+    return display_path(target)

@@ -1,0 +1,25 @@
+"""What every output standard provides: the files of one package for one language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..model import Course
+from ..render import RenderedSco
+
+
+class Target:
+    """One output standard. Subclasses set `format` and implement `package_files`."""
+
+    format = ""
+
+    def __init__(self, course: Course):
+        self.course = course
+
+    def package_name(self, lang: str) -> str:
+        """File name of the package, e.g. likestilling-nb-scorm12.zip."""
+        return f"{self.course.id}-{lang}-{self.format}.zip"
+
+    def package_files(self, sco: RenderedSco) -> tuple[dict[str, bytes], dict[str, Path]]:
+        """(in-memory files, files on disk) of the package, keyed by path inside the zip."""
+        raise NotImplementedError

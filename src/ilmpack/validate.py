@@ -1,0 +1,276 @@
+"""Validate stage: JSON Schema files from schemas/ plus the rules a schema cannot say."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from .errors import Problem, display_path
+from .loader import LoadedCourse
+from .pages import RawPage
+from .paths import PathProblem, check_package_name, resolve_inside
+from .resources import load_schema
+from .sourcemap import SourceMap, format_key
+
+TYPE_NAMES = {
+    "string": "text", "integer": "a whole number", "number": "a number", "boolean": "true or false",
+    "object": "a mapping of 'key: value' lines", "array": "a list ('- item' lines or [a, b])", "null": "nothing",
+}
+
+
+def validate_course(loaded: LoadedCourse) -> list[Problem]:
+    """Every problem of the course at once: parse errors, schema errors, cross-file rules."""
+    problems = list(loaded.problems)
+    if loaded.data is None:
+        return problems
+    problems += schema_problems(loaded.data, "course", loaded.smap)
+    if any(p.file == loaded.file for p in problems):
+        # Cross-file rules need a well-formed course.yaml; report what we have.
+        return problems + _page_problems(loaded)
+    problems += _course_rules(loaded)
+    problems += _page_problems(loaded)
+    if not problems:
+        problems += _translation_rules(loaded)
+    return problems
+
+
+def schema_problems(data, schema_name: str, smap: SourceMap, prefix: tuple = ()) -> list[Problem]:
+    """Problems of `data` against `schemas/<schema_name>.schema.json`, one per real mistake."""
+    validator = Draft202012Validator(load_schema(schema_name))
+    out: list[Problem] = []
+    for error in validator.iter_errors(data):
+        out.extend(_explain(error, smap, prefix))
+    return out
+
+
+def _explain(error: ValidationError, smap: SourceMap, prefix: tuple) -> list[Problem]:
+    path = tuple(error.absolute_path)
+    kw, schema, inst = error.validator, error.schema, error.instance
+    custom = schema.get("x-message")
+    if kw == "additionalProperties" and isinstance(inst, dict):
+        allowed = sorted(schema.get("properties", {}))
+        out = []
+        for extra in [k for k in inst if k not in schema.get("properties", {})]:
+            close = difflib.get_close_matches(extra, allowed, n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'?" if close else f"allowed keys: {', '.join(allowed)}"
+            msg = f"unknown key '{extra}'; {hint}"
+            out.append(smap.problem(path + (extra,), msg, key=True, prefix=prefix))
+        return out
+    if kw == "required":
+        missing = error.message.split("'")[1]
+        return [Problem(*_loc(smap, path), format_key(prefix + path + (missing,)), "is missing; add it")]
+    if kw == "not" and custom:
+        return [smap.problem(path, custom, key=True, prefix=prefix)]
+    if kw == "type":
+        want = schema["type"]
+        want = " or ".join(TYPE_NAMES.get(t, t) for t in (want if isinstance(want, list) else [want]))
+        msg = f"expected {want}, got {_describe(inst)}"
+        if custom:
+            msg += f" ({custom})"
+        return [smap.problem(path, msg, prefix=prefix)]
+    if kw == "enum":
+        choices = [str(c) for c in schema["enum"]]
+        close = difflib.get_close_matches(str(inst), choices, n=1, cutoff=0.6)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        return [smap.problem(path, f"must be one of {', '.join(choices)}; got {_describe(inst)}{hint}", prefix=prefix)]
+    if kw in ("minimum", "maximum"):
+        lo, hi = schema.get("minimum"), schema.get("maximum")
+        rng = f"between {lo} and {hi}" if lo is not None and hi is not None else (f"at least {lo}" if lo is not None else f"at most {hi}")
+        return [smap.problem(path, f"must be {rng}; got {inst}", prefix=prefix)]
+    if kw == "minItems":
+        return [smap.problem(path, f"needs at least {schema['minItems']} entr{'y' if schema['minItems'] == 1 else 'ies'}", prefix=prefix)]
+    if kw == "maxItems":
+        return [smap.problem(path, f"has {len(inst)} entries; at most {schema['maxItems']} are allowed", prefix=prefix)]
+    if kw == "uniqueItems":
+        return [smap.problem(path, "lists the same value twice; keep one", prefix=prefix)]
+    if kw in ("minLength", "minProperties"):
+        return [smap.problem(path, custom or "is empty; write something here", prefix=prefix)]
+    if kw == "pattern":
+        return [smap.problem(path, f"{_describe(inst)} {custom or 'has the wrong form'}", prefix=prefix)]
+    if kw in ("if", "allOf", "then", "else"):
+        return []  # the nested errors say what is wrong
+    return [smap.problem(path, custom or error.message, prefix=prefix)]
+
+
+def _loc(smap: SourceMap, path: tuple) -> tuple[str, int, int]:
+    line, col = smap.locate(path)
+    return smap.file, line, col
+
+
+def _describe(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "nothing"
+    if isinstance(value, str):
+        return f"'{value}'" if len(value) < 60 else f"'{value[:57]}...'"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return TYPE_NAMES["object" if isinstance(value, dict) else "array"]
+
+
+def _course_rules(loaded: LoadedCourse) -> list[Problem]:
+    """Rules on course.yaml that JSON Schema cannot express."""
+    data, smap, out = loaded.data, loaded.smap, []
+    langs = data["languages"]
+    for field in ("title", "description"):
+        texts = data.get(field)
+        if texts is None:
+            if field == "description":
+                out.append(smap.problem((), "'description' is missing; add one sentence per language (LMSs show it)"))
+            continue
+        out += _langmap_rules(texts, (field,), langs, smap)
+    for i, module in enumerate(data["modules"]):
+        out += _langmap_rules(module["title"], ("modules", i, "title"), langs, smap)
+    out += _duplicates([(m["id"], ("modules", i, "id")) for i, m in enumerate(data["modules"])], smap, "module id")
+    entries = [(p, ("modules", i, "pages", j)) for i, m in enumerate(data["modules"]) for j, p in enumerate(m["pages"])]
+    out += _duplicates(entries, smap, "page")
+    out += _duplicates([(_page_id(p), k) for p, k in entries if _page_id(p) != p], smap, "page id (file name without folder and .md)")
+    completion = data.get("completion") or {}
+    test_pages = [(k, p) for (lang, p), page in loaded.pages.items() if lang == langs[0] and page.meta.get("test") is True
+                  for k in [next(key for e, key in entries if e == p)]]
+    test = completion.get("test", "passed" if test_pages else "none")
+    if len(test_pages) > 1:
+        for key, _ in test_pages[1:]:
+            out.append(smap.problem(key, "only one page may be the test (test: true); merge the test pages"))
+    if test in ("passed", "answered") and not test_pages:
+        out.append(smap.problem(("completion", "test"), f"test: {test} needs a test page; add 'test: true' to the front matter of the test page, or set test: none"))
+    if test == "none" and test_pages:
+        out.append(smap.problem(("completion", "test"), f"the course has a test page ({test_pages[0][1]}) but test is none; set test: passed or test: answered"))
+    if test == "passed" and "mastery_score" not in data:
+        out.append(smap.problem((), "'mastery_score' is missing: test: passed needs the score (0-100) that passes, e.g. mastery_score: 80"))
+    if test != "passed" and "mastery_score" in data:
+        out.append(smap.problem(("mastery_score",), "is only used with completion test: passed; remove it (an LMS would turn 'completed' into passed/failed by it)"))
+    return out
+
+
+def _page_id(entry: str) -> str:
+    return Path(entry).stem
+
+
+def _langmap_rules(texts: dict, key: tuple, langs: list, smap: SourceMap) -> list[Problem]:
+    out = []
+    missing = [lang for lang in langs if lang not in texts]
+    if missing:
+        out.append(smap.problem(key, f"has no text for {', '.join(missing)}; add {missing[0]}: ..."))
+    for lang in texts:
+        if lang not in langs:
+            out.append(smap.problem(key + (lang,), f"'{lang}' is not one of the course languages ({', '.join(langs)}); remove it or add it to languages", key=True))
+    return out
+
+
+def _duplicates(items: list[tuple[str, tuple]], smap: SourceMap, what: str) -> list[Problem]:
+    seen: dict[str, tuple] = {}
+    out = []
+    for value, key in items:
+        if value in seen:
+            first_line = smap.locate(seen[value])[0]
+            out.append(smap.problem(key, f"duplicate {what} '{value}' (first on line {first_line}); each must be unique"))
+        else:
+            seen[value] = key
+    return out
+
+
+def _page_problems(loaded: LoadedCourse) -> list[Problem]:
+    """Front matter, blocks and local links of every page that was read."""
+    out: list[Problem] = []
+    block_ids: dict[tuple[str, str], Problem] = {}
+    for (lang, entry), page in loaded.pages.items():
+        if not isinstance(page.meta, dict):
+            out.append(Problem(page.file, 1, 1, "", "the front matter must be 'key: value' lines, e.g. title: ..."))
+        else:
+            out += schema_problems(page.meta, "page", page.meta_map)
+        for block in page.blocks:
+            if block.data is None or not isinstance(block.data, dict):
+                out.append(Problem(page.file, block.line, 1, "", f"the ```{block.kind} block must hold 'key: value' lines"))
+                continue
+            errs = schema_problems(block.data, f"blocks/{block.kind}", block.smap)
+            out += errs
+            bid = block.data.get("id")
+            if isinstance(bid, str) and not errs:
+                if (lang, bid) in block_ids:
+                    first = block_ids[(lang, bid)]
+                    out.append(block.smap.problem(("id",), f"duplicate block id '{bid}' (first at {first.file}:{first.line}); ids must be unique in the course"))
+                else:
+                    block_ids[(lang, bid)] = block.smap.problem(("id",), "")
+            if not errs and block.kind == "question":
+                out += _question_rules(block.data, block.smap)
+        out += _link_problems(loaded, page, loaded.page_files[(lang, entry)])
+    return out
+
+
+def _question_rules(q: dict, smap: SourceMap) -> list[Problem]:
+    if q["kind"] == "true-false":
+        return []
+    right = sum(1 for o in q["options"] if o.get("correct") is True)
+    if q["kind"] == "single" and right != 1:
+        return [smap.problem(("options",), f"a single-choice question needs exactly one option with correct: true; it has {right}")]
+    if q["kind"] == "multiple" and right < 1:
+        return [smap.problem(("options",), "a multiple-choice question needs at least one option with correct: true")]
+    return []
+
+
+def _link_problems(loaded: LoadedCourse, page: RawPage, page_file: Path) -> list[Problem]:
+    out = []
+    for link in page.links:
+        if not is_local(link.url):
+            continue
+        target = link.url.split("#", 1)[0].split("?", 1)[0]
+        if not target:
+            continue
+        try:
+            resolved = resolve_inside(loaded.root, page_file.parent, _unquote(target))
+        except PathProblem as e:
+            out.append(Problem(page.file, link.line, link.column, "", str(e)))
+            continue
+        if resolved.suffix == ".md":
+            continue  # a link to another page; the renderer turns it into an in-course link
+        msg = check_package_name(resolved.relative_to(loaded.root.resolve()).as_posix())
+        if msg:
+            out.append(Problem(page.file, link.line, link.column, "", msg))
+    return out
+
+
+def is_local(url: str) -> bool:
+    """True for a relative path to a file in the course (not a web link, anchor or e-mail)."""
+    return not (url.startswith(("#", "//")) or ":" in url.split("/", 1)[0])
+
+
+def _unquote(url: str) -> str:
+    from urllib.parse import unquote
+
+    return unquote(url)
+
+
+def _translation_rules(loaded: LoadedCourse) -> list[Problem]:
+    """Across languages a page keeps its test flag and each block its id, kind and answers."""
+    data = loaded.data
+    langs = data["languages"]
+    out = []
+    for module in data["modules"]:
+        for entry in module["pages"]:
+            base = loaded.pages[(langs[0], entry)]
+            for lang in langs[1:]:
+                other = loaded.pages[(lang, entry)]
+                if bool(base.meta.get("test")) != bool(other.meta.get("test")):
+                    out.append(Problem(other.file, 1, 1, "test", f"differs from {base.file}; the test page must be the same in every language"))
+                if _shape(base) != _shape(other):
+                    out.append(Problem(other.file, other.blocks[0].line if other.blocks else 1, 1, "",
+                                       f"the blocks differ from {base.file} (ids, kinds, options or correct answers); "
+                                       "translations change only the words"))
+    return out
+
+
+def _shape(page: RawPage) -> list:
+    shape = []
+    for b in page.blocks:
+        d = b.data
+        opts = [bool(o.get("correct")) for o in d.get("options", [])]
+        shape.append((b.kind, d.get("id"), d.get("kind"), d.get("correct"), tuple(opts)))
+    return shape
+
+
+__all__ = ["validate_course", "schema_problems", "is_local", "display_path"]

@@ -1,0 +1,167 @@
+"""Building SCORM 1.2 packages: valid manifest, complete file list, reproducible and atomic zips."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from ilmpack.build import build_course
+from ilmpack.errors import BuildError, CourseError
+from ilmpack.xsd import CONTROL_FILES, schema_errors
+
+from coursekit import ROOT, SAMPLE
+
+NS = {"cp": "http://www.imsproject.org/xsd/imscp_rootv1p1p2", "adlcp": "http://www.adlnet.org/xsd/adlcp_rootv1p2"}
+GOLDEN = Path(__file__).parent / "golden" / "likestilling-nb-imsmanifest.xml"
+
+
+@pytest.fixture(scope="module")
+def sample_zips(tmp_path_factory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("build")
+    return {pkg.lang: pkg.path for pkg in build_course(SAMPLE, out)}
+
+
+def manifest_of(zip_path: Path) -> etree._Element:
+    with zipfile.ZipFile(zip_path) as zf:
+        return etree.fromstring(zf.read("imsmanifest.xml"))
+
+
+def test_one_package_per_language_named_by_id_and_lang(sample_zips):
+    assert sorted(p.name for p in sample_zips.values()) == ["likestilling-nb-scorm12.zip", "likestilling-nn-scorm12.zip"]
+
+
+@pytest.mark.parametrize("lang", ["nb", "nn"])
+def test_manifest_is_first_and_valid_against_the_xsds(sample_zips, lang):
+    with zipfile.ZipFile(sample_zips[lang]) as zf:
+        assert zf.namelist()[0] == "imsmanifest.xml"
+        assert zf.testzip() is None
+    assert schema_errors(manifest_of(sample_zips[lang])) == []
+
+
+def test_manifest_structure(sample_zips):
+    m = manifest_of(sample_zips["nb"])
+    assert m.xpath("string(cp:metadata/cp:schema)", namespaces=NS) == "ADL SCORM"
+    assert m.xpath("string(cp:metadata/cp:schemaversion)", namespaces=NS) == "1.2"
+    default = m.xpath("string(cp:organizations/@default)", namespaces=NS)
+    org = m.xpath("cp:organizations/cp:organization[@identifier=$d]", d=default, namespaces=NS)
+    assert len(org) == 1, "the default organization must resolve"
+    items = org[0].xpath(".//cp:item", namespaces=NS)
+    assert len(items) == 1
+    ref = items[0].get("identifierref")
+    res = m.xpath("cp:resources/cp:resource[@identifier=$r]", r=ref, namespaces=NS)
+    assert len(res) == 1
+    assert res[0].get("{%s}scormtype" % NS["adlcp"]) == "sco"
+    assert res[0].get("type") == "webcontent" and res[0].get("href") == "index.html"
+    assert items[0].xpath("string(adlcp:masteryscore)", namespaces=NS) == "80"
+    assert items[0].xpath("string(cp:title)", namespaces=NS) == "Likestilling, inkludering og mangfold"
+    ids = m.xpath("//@identifier")
+    assert len(ids) == len(set(ids))
+    # Stable ids from course id + language: a re-upload updates the same course in the LMS.
+    assert [m.get("identifier"), default, items[0].get("identifier"), ref] == [
+        "MANIFEST-likestilling-nb", "ORG-likestilling-nb", "ITEM-likestilling-nb", "RES-likestilling-nb"]
+
+
+def element_facts(tree: etree._Element) -> list[tuple]:
+    """Every element as (path, sorted attributes, stripped text): an order-aware, byte-blind view."""
+    out = []
+    for el in tree.iter():
+        path = etree.ElementTree(tree).getpath(el)
+        out.append((path, el.tag, sorted(el.attrib.items()), (el.text or "").strip()))
+    return out
+
+
+def test_manifest_matches_golden_file(sample_zips, request):
+    built = manifest_of(sample_zips["nb"])
+    if request.config.getoption("--update-golden"):
+        GOLDEN.write_bytes(etree.tostring(built, xml_declaration=True, encoding="UTF-8", pretty_print=True))
+    assert element_facts(built) == element_facts(etree.parse(str(GOLDEN)).getroot())
+
+
+@pytest.mark.parametrize("lang", ["nb", "nn"])
+def test_every_file_listed_once_and_none_missing(sample_zips, lang):
+    m = manifest_of(sample_zips[lang])
+    listed = m.xpath("//cp:file/@href", namespaces=NS)
+    assert len(listed) == len(set(listed))
+    with zipfile.ZipFile(sample_zips[lang]) as zf:
+        names = set(zf.namelist())
+    package_level = {"imsmanifest.xml", *CONTROL_FILES}
+    assert set(listed) == names - package_level
+    assert {"index.html", "assets/ilmpack.js", "assets/ilmpack.css", "media/arbeidsmate.svg"} <= set(listed)
+
+
+def test_control_schemas_shipped_verbatim_at_root(sample_zips):
+    with zipfile.ZipFile(sample_zips["nb"]) as zf:
+        for name in CONTROL_FILES:
+            assert zf.read(name) == (ROOT / "schemas" / "scorm12" / name).read_bytes()
+
+
+def test_rebuild_is_byte_identical(sample_zips, tmp_path):
+    again = build_course(SAMPLE, tmp_path, langs=["nb"])[0].path
+    assert again.read_bytes() == sample_zips["nb"].read_bytes()
+
+
+def test_source_date_epoch_sets_entry_times(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01 00:00:00 UTC
+    path = build_course(SAMPLE, tmp_path, langs=["nb"])[0].path
+    with zipfile.ZipFile(path) as zf:
+        assert {i.date_time for i in zf.infolist()} == {(2026, 1, 1, 0, 0, 0)}
+        assert {i.external_attr >> 16 for i in zf.infolist()} == {0o100644}
+
+
+def test_compressed_media_stored_text_deflated(make_course, tmp_path):
+    from coursekit import PAGE_NB, TEST_NB
+
+    page = PAGE_NB + "\n![Et bilde](../media/foto.png)\n"
+    root = make_course(files={"nb/01-start.md": page, "nb/02-test.md": TEST_NB, "media/foto.png": b"\x89PNG" + b"0" * 5000})
+    path = build_course(root, tmp_path / "out")[0].path
+    with zipfile.ZipFile(path) as zf:
+        kinds = {i.filename: i.compress_type for i in zf.infolist()}
+    assert kinds["media/foto.png"] == zipfile.ZIP_STORED
+    assert kinds["index.html"] == zipfile.ZIP_DEFLATED
+
+
+def test_launch_page_rewrites_media_and_embeds_config(sample_zips):
+    with zipfile.ZipFile(sample_zips["nn"]) as zf:
+        html = zf.read("index.html").decode("utf-8")
+    assert 'src="media/arbeidsmate.svg"' in html
+    assert "../media/" not in html
+    assert 'id="ilmpack-config"' in html and '<html lang="nn"' in html
+    assert "Kvifor dette gjeld deg" in html  # the nynorsk module title
+
+
+def test_failed_build_keeps_the_previous_package(make_course, tmp_path):
+    root = make_course()
+    out = tmp_path / "out"
+    good = build_course(root, out)[0].path
+    before = good.read_bytes()
+    (root / "course.yaml").write_text("id: demo\ntitle: [\n", encoding="utf-8")
+    with pytest.raises(CourseError):
+        build_course(root, out)
+    assert good.read_bytes() == before
+    assert sorted(p.name for p in out.iterdir()) == [good.name]
+
+
+def test_disk_full_while_zipping_keeps_the_previous_package(make_course, tmp_path, monkeypatch):
+    import errno
+
+    from coursekit import PAGE_NB, TEST_NB
+
+    page = PAGE_NB + "\n![Et bilde](../media/foto.png)\n"
+    root = make_course(files={"nb/01-start.md": page, "nb/02-test.md": TEST_NB, "media/foto.png": b"\x89PNG" * 100})
+    out = tmp_path / "out"
+    good = build_course(root, out)[0].path
+    before = good.read_bytes()
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(shutil, "copyfileobj", full)
+    with pytest.raises(BuildError) as info:
+        build_course(root, out)
+    assert str(info.value.message).endswith("No space left on device; the previous package, if any, is unchanged")
+    assert good.read_bytes() == before
+    assert sorted(p.name for p in out.iterdir()) == [good.name]

@@ -1,0 +1,75 @@
+"""The command line: exit codes, messages without tracebacks, `new` that builds as generated."""
+
+from __future__ import annotations
+
+import zipfile
+
+from ilmpack import __version__
+from ilmpack.cli import main
+
+from coursekit import SAMPLE
+
+
+def test_version(runner):
+    result = runner.invoke(main, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.strip() == f"ilmpack, version {__version__}"
+
+
+def test_help_shows_examples_and_exit_codes(runner):
+    result = runner.invoke(main, ["build", "--help"])
+    assert result.exit_code == 0
+    assert "ilmpack build courses/likestilling --lang nn --out dist" in result.output
+    assert "Exit codes: 0 ok, 1 problems in the course" in result.output
+
+
+def test_build_writes_packages_and_says_where(runner, tmp_path):
+    result = runner.invoke(main, ["build", str(SAMPLE), "--out", str(tmp_path), "--lang", "nn"])
+    assert result.exit_code == 0, result.output
+    assert "likestilling-nn-scorm12.zip" in result.output
+    assert [p.name for p in tmp_path.iterdir()] == ["likestilling-nn-scorm12.zip"]
+
+
+def test_course_errors_exit_1_without_traceback(runner, make_course):
+    root = make_course(course="id: demo\ntitle: [\n")
+    result = runner.invoke(main, ["build", str(root), "--out", "out"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0].startswith("demo/course.yaml:3:1: not valid YAML")
+    assert result.stderr.splitlines()[-1] == "1 problem found; nothing was written."
+    assert "Traceback" not in result.output
+
+
+def test_unknown_language_is_a_usage_error(runner):
+    result = runner.invoke(main, ["build", str(SAMPLE), "--lang", "sv", "--out", "unused"])
+    assert result.exit_code == 2
+    assert "the course has no language 'sv'; it has nb, nn" in result.stderr
+
+
+def test_unknown_option_is_a_usage_error(runner):
+    assert runner.invoke(main, ["build", "--formt", "scorm12"]).exit_code == 2
+
+
+def test_missing_course_folder(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(main, ["validate", "nope"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("nope: no such course folder; give the folder that holds course.yaml")
+
+
+def test_validate_reports_ok(runner):
+    result = runner.invoke(main, ["validate", str(SAMPLE)])
+    assert result.exit_code == 0
+    assert result.output.endswith(": ok (6 pages in nb, nn)\n")
+
+
+def test_new_course_validates_and_builds_as_generated(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert runner.invoke(main, ["new", "mitt-kurs"]).exit_code == 0
+    assert runner.invoke(main, ["validate", "mitt-kurs"]).exit_code == 0
+    result = runner.invoke(main, ["build", "mitt-kurs"])
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(tmp_path / "build" / "mitt-kurs-nb-scorm12.zip") as zf:
+        assert "index.html" in zf.namelist()
+    again = runner.invoke(main, ["new", "mitt-kurs"])
+    assert again.exit_code == 1
+    assert "mitt-kurs already exists and is not empty" in again.stderr
