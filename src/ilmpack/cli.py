@@ -26,7 +26,7 @@ def main() -> None:
 
 @main.command(epilog=EPILOG)
 @click.argument("course", default=".", type=click.Path(file_okay=False))
-@click.option("--format", "fmt", default="scorm12", show_default=True, type=click.Choice(["scorm12"]), help="Package standard.")
+@click.option("--format", "fmt", default="scorm12", show_default=True, help="Package standard: scorm12.")
 @click.option("--lang", "langs", multiple=True, metavar="LANG", help="Build only this language (repeatable). Default: all.")
 @click.option("--out", "out_dir", default="build", show_default=True, type=click.Path(file_okay=False), help="Folder for the packages.")
 def build(course: str, fmt: str, langs: tuple[str, ...], out_dir: str) -> None:
