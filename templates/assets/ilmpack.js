@@ -28,7 +28,18 @@
   var PAGES = config.pages || [];
   var QUESTIONS = config.questions || {};
   var COMPLETION = config.completion || {};
-  var QIDS = Object.keys(QUESTIONS);
+  // Questions in document order (the config's key order is not guaranteed);
+  // this order is used for suspend_data, the journal and the first unanswered.
+  var QIDS = (function () {
+    var order = {};
+    Array.prototype.forEach.call(document.querySelectorAll("[data-question]"), function (node, i) {
+      order[node.getAttribute("data-question")] = i;
+    });
+    var rank = function (id) { return Object.prototype.hasOwnProperty.call(order, id) ? order[id] : Infinity; };
+    return Object.keys(QUESTIONS).sort(function (a, b) {
+      return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0);
+    });
+  })();
   var TEST_IDS = QIDS.filter(function (id) { return QUESTIONS[id].scored; });
   var CHECK_IDS = QIDS.filter(function (id) { return !QUESTIONS[id].scored; });
 
@@ -473,6 +484,7 @@
     if (ui.finish) ui.finish.hidden = index !== last;
     updateToc();
     closeToc();
+    markScrollingTables(sections[index]);
 
     if (opts.focus !== false) {
       window.scrollTo(0, 0);
@@ -483,6 +495,34 @@
       report();
       save();
     }
+  }
+
+  // Each table in a scroll box of its own, so a wide table does not widen
+  // the page (reflow at 320 px). A box that does scroll is made a named,
+  // focusable region so keyboard users can scroll it.
+  function wrapTables() {
+    $$(".ilm-page-body table").forEach(function (table) {
+      if (table.parentNode.classList.contains("ilm-table-wrap")) return;
+      var wrap = el("div", "ilm-table-wrap");
+      table.parentNode.insertBefore(wrap, table);
+      wrap.appendChild(table);
+    });
+  }
+
+  function markScrollingTables(section) {
+    if (!section) return;
+    $$(".ilm-table-wrap", section).forEach(function (wrap) {
+      if (wrap.scrollWidth > wrap.clientWidth + 1) {
+        var caption = $("caption", wrap);
+        wrap.setAttribute("tabindex", "0");
+        wrap.setAttribute("role", "region");
+        wrap.setAttribute("aria-label", caption ? caption.textContent.trim() : str("table_label"));
+      } else {
+        wrap.removeAttribute("tabindex");
+        wrap.removeAttribute("role");
+        wrap.removeAttribute("aria-label");
+      }
+    });
   }
 
   function updateToc() {
@@ -819,11 +859,13 @@
 
   function bindEvents() {
     document.addEventListener("click", function (e) {
-      var target = e.target.closest ? e.target.closest("button, a[data-goto]") : null;
+      var target = e.target.closest ? e.target.closest("button, a[data-goto], a[data-page-link]") : null;
       if (!target) return;
       var nav = target.getAttribute("data-nav");
       var action = target.getAttribute("data-action");
+      // data-page-link: a link in the text to another page of the course.
       var goto = target.getAttribute("data-goto");
+      if (goto === null) goto = target.getAttribute("data-page-link");
       if (nav === "next") showPage(state.current + 1);
       else if (nav === "prev") showPage(state.current - 1);
       else if (goto !== null) {
@@ -870,6 +912,12 @@
       });
     }
 
+    var resizeTimer = null;
+    window.addEventListener("resize", function () {
+      clearTimeout(resizeTimer);
+      resizeTimer = setTimeout(function () { markScrollingTables(sections[state.current]); }, 200);
+    });
+
     // No unload/beforeunload: commit when the page is hidden or left.
     window.addEventListener("pagehide", onLeave);
     document.addEventListener("visibilitychange", function () {
@@ -880,6 +928,7 @@
   function start() {
     document.documentElement.classList.add("ilm-js");
     if (ui.tocToggle) ui.tocToggle.hidden = false;
+    wrapTables();
     bindEvents();
     var startAt = startLms() || 0;
     restoreUi();
