@@ -22,7 +22,7 @@ GOLDEN = Path(__file__).parent / "golden" / "likestilling-nb-imsmanifest.xml"
 @pytest.fixture(scope="module")
 def sample_zips(tmp_path_factory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("build")
-    return {pkg.lang: pkg.path for pkg in build_course(SAMPLE, out)}
+    return {pkg.lang: pkg.path for pkg in build_course(SAMPLE, out).packages}
 
 
 def manifest_of(zip_path: Path) -> etree._Element:
@@ -100,13 +100,13 @@ def test_control_schemas_shipped_verbatim_at_root(sample_zips):
 
 
 def test_rebuild_is_byte_identical(sample_zips, tmp_path):
-    again = build_course(SAMPLE, tmp_path, langs=["nb"])[0].path
+    again = build_course(SAMPLE, tmp_path, langs=["nb"]).packages[0].path
     assert again.read_bytes() == sample_zips["nb"].read_bytes()
 
 
 def test_source_date_epoch_sets_entry_times(tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01 00:00:00 UTC
-    path = build_course(SAMPLE, tmp_path, langs=["nb"])[0].path
+    path = build_course(SAMPLE, tmp_path, langs=["nb"]).packages[0].path
     with zipfile.ZipFile(path) as zf:
         assert {i.date_time for i in zf.infolist()} == {(2026, 1, 1, 0, 0, 0)}
         assert {i.external_attr >> 16 for i in zf.infolist()} == {0o100644}
@@ -117,7 +117,7 @@ def test_compressed_media_stored_text_deflated(make_course, tmp_path):
 
     page = PAGE_NB + "\n![Et bilde](../media/foto.png)\n"
     root = make_course(files={"nb/01-start.md": page, "nb/02-test.md": TEST_NB, "media/foto.png": b"\x89PNG" + b"0" * 5000})
-    path = build_course(root, tmp_path / "out")[0].path
+    path = build_course(root, tmp_path / "out").packages[0].path
     with zipfile.ZipFile(path) as zf:
         kinds = {i.filename: i.compress_type for i in zf.infolist()}
     assert kinds["media/foto.png"] == zipfile.ZIP_STORED
@@ -136,7 +136,7 @@ def test_launch_page_rewrites_media_and_embeds_config(sample_zips):
 def test_failed_build_keeps_the_previous_package(make_course, tmp_path):
     root = make_course()
     out = tmp_path / "out"
-    good = build_course(root, out)[0].path
+    good = build_course(root, out).packages[0].path
     before = good.read_bytes()
     (root / "course.yaml").write_text("id: demo\ntitle: [\n", encoding="utf-8")
     with pytest.raises(CourseError):
@@ -153,7 +153,7 @@ def test_disk_full_while_zipping_keeps_the_previous_package(make_course, tmp_pat
     page = PAGE_NB + "\n![Et bilde](../media/foto.png)\n"
     root = make_course(files={"nb/01-start.md": page, "nb/02-test.md": TEST_NB, "media/foto.png": b"\x89PNG" * 100})
     out = tmp_path / "out"
-    good = build_course(root, out)[0].path
+    good = build_course(root, out).packages[0].path
     before = good.read_bytes()
 
     def full(*args, **kwargs):

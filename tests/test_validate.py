@@ -21,7 +21,7 @@ def problems_of(root) -> list[str]:
 
 
 def test_valid_course_builds_model(make_course):
-    course = check_course(make_course())
+    course = check_course(make_course()).course
     assert course.id == "demo"
     assert [p.id for p in course.pages_in("nb")] == ["01-start", "02-test"]
     assert course.completion.test == "passed" and course.mastery_score == 80

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import CourseError, UsageProblem
+from .errors import CourseError, Problem, UsageProblem
 from .loader import load_course
 from .model import Course, make_course
 from .package import write_package
@@ -27,21 +27,41 @@ class BuiltPackage:
     files: int
 
 
-def check_course(course_dir: str | Path) -> Course:
-    """Load and validate a course; raise CourseError with every problem, else return the model."""
+@dataclass(frozen=True)
+class Checked:
+    """A valid course and the warnings found on the way (things that work, but not as meant)."""
+
+    course: Course
+    warnings: tuple[Problem, ...] = ()
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build wrote, and its warnings."""
+
+    packages: list[BuiltPackage] = field(default_factory=list)
+    warnings: tuple[Problem, ...] = ()
+
+
+def check_course(course_dir: str | Path, fmt: str = "scorm12") -> Checked:
+    """Load and validate a course for format `fmt`; raise CourseError with every problem."""
+    if fmt not in TARGETS:
+        raise UsageProblem(f"unknown format '{fmt}'; choose one of {', '.join(TARGETS)}")
     loaded = load_course(course_dir)
     problems = validate_course(loaded)
-    if problems:
+    if not any(not p.warning for p in problems):
+        course = make_course(loaded)
+        problems += get_target(fmt).course_problems(course, loaded)
+    if any(not p.warning for p in problems):
         raise CourseError(problems)
-    return make_course(loaded)
+    return Checked(course, tuple(sorted(problems)))
 
 
 def build_course(course_dir: str | Path, out_dir: str | Path = "build", *, fmt: str = "scorm12",
-                 langs: list[str] | tuple[str, ...] = ()) -> list[BuiltPackage]:
+                 langs: list[str] | tuple[str, ...] = ()) -> BuildResult:
     """Build one package per language. Everything is read and rendered before anything is written."""
-    course = check_course(course_dir)
-    if fmt not in TARGETS:
-        raise UsageProblem(f"unknown format '{fmt}'; choose one of {', '.join(TARGETS)}")
+    checked = check_course(course_dir, fmt)
+    course = checked.course
     unknown = [lang for lang in langs if lang not in course.languages]
     if unknown:
         raise UsageProblem(f"the course has no language '{unknown[0]}'; it has {', '.join(course.languages)}")
@@ -55,4 +75,4 @@ def build_course(course_dir: str | Path, out_dir: str | Path = "build", *, fmt: 
         write_package(path, files, disk)
         log.info("wrote %s", path)
         built.append(BuiltPackage(path, lang, fmt, len(files) + len(disk)))
-    return built
+    return BuildResult(built, checked.warnings)

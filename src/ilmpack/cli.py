@@ -34,7 +34,10 @@ def build(course: str, fmt: str, langs: tuple[str, ...], out_dir: str) -> None:
     from .build import build_course
     from .errors import display_path
 
-    for pkg in build_course(course, out_dir, fmt=fmt, langs=langs):
+    result = build_course(course, out_dir, fmt=fmt, langs=langs)
+    for warning in result.warnings:
+        click.echo(str(warning), err=True)
+    for pkg in result.packages:
         click.echo(f"wrote {display_path(pkg.path)} ({pkg.files} files)")
 
 
@@ -45,8 +48,10 @@ def validate(course: str) -> None:
     from .build import check_course
 
     checked = check_course(course)
-    pages = len(checked.pages) // len(checked.languages)
-    click.echo(f"{course}: ok ({pages} pages in {', '.join(checked.languages)})")
+    for warning in checked.warnings:
+        click.echo(str(warning), err=True)
+    pages = len(checked.course.pages) // len(checked.course.languages)
+    click.echo(f"{course}: ok ({pages} pages in {', '.join(checked.course.languages)})")
 
 
 @main.command()

@@ -18,6 +18,7 @@ class Problem:
     column: int = 0
     key: str = ""
     message: str = ""
+    warning: bool = False  # reported, but the build goes on
 
     def __str__(self) -> str:
         where = self.file
@@ -26,7 +27,8 @@ class Problem:
             if self.column:
                 where += f":{self.column}"
         key = f" {self.key}:" if self.key else ""
-        return f"{where}:{key} {self.message}"
+        level = " warning:" if self.warning else ""
+        return f"{where}:{level}{key} {self.message}"
 
     def as_dict(self) -> dict:
         """The problem as plain data, for machine-readable output."""
@@ -36,6 +38,7 @@ class Problem:
             "column": self.column or None,
             "key": self.key or None,
             "message": self.message,
+            "severity": "warning" if self.warning else "error",
         }
 
 
@@ -66,7 +69,7 @@ class CourseError(IlmpackError):
     def render(self) -> str:
         """All problems, one a line, then a count."""
         lines = [str(p) for p in self.problems]
-        n = len(self.problems)
+        n = sum(1 for p in self.problems if not p.warning)
         lines.append(f"{n} problem{'s' if n != 1 else ''} found; nothing was written.")
         return "\n".join(lines)
 

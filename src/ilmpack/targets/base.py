@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..errors import Problem
+from ..loader import LoadedCourse
 from ..model import Course
 from ..render import RenderedSco
 
@@ -15,6 +17,11 @@ class Target:
 
     def __init__(self, course: Course):
         self.course = course
+
+    @classmethod
+    def course_problems(cls, course: Course, loaded: LoadedCourse) -> list[Problem]:
+        """Problems (or warnings) a course has only in this standard, e.g. its size limits."""
+        return []
 
     def package_name(self, lang: str) -> str:
         """File name of the package, e.g. likestilling-nb-scorm12.zip."""

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from ..errors import BuildError
+from ..errors import BuildError, Problem
 from ..render import RenderedSco
 from ..xsd import NS_ADLCP, NS_IMSCP, control_files, schema_errors
 from .base import Target
@@ -30,6 +30,21 @@ class Scorm12Target(Target):
 
     format = "scorm12"
     launch = "index.html"
+
+    @classmethod
+    def course_problems(cls, course, loaded) -> list[Problem]:
+        """SCORM 1.2 keeps the learner's state in 4096 characters: warn before learners lose answers."""
+        out = []
+        for lang in course.languages:
+            essential, worst = suspend_data_size(course, lang)
+            if essential > SUSPEND_LIMIT:
+                out.append(loaded.smap.problem(("modules",), f"{lang}: the course has too many pages for SCORM 1.2 to remember "
+                                               f"which were seen ({essential} of {SUSPEND_LIMIT} characters); split it into several courses"))
+            elif worst > SUSPEND_LIMIT:
+                out.append(Problem(loaded.smap.file, 1, 1, "", f"{lang}: a learner's answers may need {worst} characters, over "
+                                   f"SCORM 1.2's {SUSPEND_LIMIT}; on resume some knowledge-check answers will be forgotten "
+                                   "(progress and score are always kept). Use fewer knowledge checks, or split the course", warning=True))
+        return out
 
     def identifiers(self, lang: str) -> dict[str, str]:
         """Stable ids from the course id and language: a re-upload updates the same course."""
@@ -73,3 +88,23 @@ class Scorm12Target(Target):
         disk = dict(sco.media)
         disk.update(control_files())
         return files, disk
+
+
+SUSPEND_LIMIT = 4096  # CMIString4096 in SCORM 1.2
+
+
+def suspend_data_size(course, lang: str) -> tuple[int, int]:
+    """(essential, worst case) length of the runtime's suspend_data for one language.
+
+    Mirrors templates/assets/ilmpack.js: "1|<fp>|<viewed>|<raw:correct:attempts:answers>|<checks>|<draft>".
+    Essential is what the runtime never drops (viewed pages, score); the rest is answers.
+    """
+    pages = course.pages_in(lang)
+    questions = [(b.data, p.is_test) for p in pages for b in p.blocks if b.kind == "question"]
+
+    def answers(scored: bool) -> int:
+        widths = [len(q.get("options", [])) if q["kind"] == "multiple" else 1 for q, s in questions if s == scored]
+        return sum(widths) + max(0, len(widths) - 1)
+
+    essential = len("1|") + 7 + 1 + -(-len(pages) // 4) + 1 + len("100:999:999:") + 3
+    return essential, essential + 2 * answers(True) + answers(False)
