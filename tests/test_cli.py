@@ -73,3 +73,46 @@ def test_new_course_validates_and_builds_as_generated(runner, tmp_path, monkeypa
     again = runner.invoke(main, ["new", "mitt-kurs"])
     assert again.exit_code == 1
     assert "mitt-kurs already exists and is not empty" in again.stderr
+
+
+def test_json_lists_problems_with_locations(runner, make_course):
+    import json
+
+    root = make_course(course="id: demo\nid: again\n")
+    result = runner.invoke(main, ["validate", str(root), "--json"])
+    assert result.exit_code == 1
+    assert json.loads(result.stdout) == {"ok": False, "problems": [{
+        "file": "demo/course.yaml", "line": 2, "column": 1, "key": "id",
+        "message": "duplicate key (first given on line 1); keep one of them", "severity": "error"}]}
+
+
+def test_json_on_success_lists_packages(runner, tmp_path):
+    import json
+
+    result = runner.invoke(main, ["build", str(SAMPLE), "--lang", "nb", "--out", str(tmp_path), "--json"])
+    assert result.exit_code == 0
+    doc = json.loads(result.stdout)
+    assert doc["ok"] is True and doc["problems"] == []
+    assert [(p["lang"], p["format"]) for p in doc["packages"]] == [("nb", "scorm12")]
+
+
+def test_interrupted_build_exits_130_and_leaves_nothing(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "likestilling-nb-scorm12.zip").write_bytes(b"the previous good package")
+    # Ctrl+C arrives while the zip is being written (when the first media file is copied).
+    script = (
+        "import os, shutil, signal\n"
+        "shutil.copyfileobj = lambda *a, **k: os.kill(os.getpid(), signal.SIGINT)\n"
+        "from ilmpack.cli import main\n"
+        f"main(['build', {str(SAMPLE)!r}, '--lang', 'nb', '--out', {str(out)!r}])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 130
+    assert result.stderr == "Error: interrupted; nothing was written (a package that was there before is unchanged)\n"
+    assert os.listdir(out) == ["likestilling-nb-scorm12.zip"]
+    assert (out / "likestilling-nb-scorm12.zip").read_bytes() == b"the previous good package"

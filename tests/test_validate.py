@@ -181,3 +181,38 @@ def test_mastery_score_without_test_is_refused(make_course):
         "course.yaml:9:16: mastery_score: is only used with completion test: passed; remove it "
         "(an LMS would turn 'completed' into passed/failed by it)",
     ]
+
+
+def test_script_in_markdown_is_stripped_with_a_located_warning(make_course, tmp_path):
+    import zipfile
+
+    from ilmpack.build import build_course
+
+    page = PAGE_NB + '\nTekst <span onclick="steal()">her</span>.\n\n<script>alert(1)</script>\n'
+    root = make_course(files={"nb/01-start.md": page, "nb/02-test.md": TEST_NB.replace("prompt: Sant?", "prompt: Sant? <img src=x onerror=y>")})
+    result = build_course(root, tmp_path / "out")
+    assert [str(w).replace("demo/", "") for w in result.warnings] == [
+        "nb/01-start.md:16:7: warning: the event handler onclick= in raw HTML is removed from the package, since it could "
+        "run inside the LMS; if you wrote or checked this HTML, set trusted_html: true in course.yaml",
+        "nb/01-start.md:18:1: warning: <script> in raw HTML is removed from the package, since it could run inside the LMS; "
+        "if you wrote or checked this HTML, set trusted_html: true in course.yaml",
+        "nb/02-test.md:8:9: warning: prompt: the event handler onerror= in raw HTML is removed from the package, since it "
+        "could run inside the LMS; if you wrote or checked this HTML, set trusted_html: true in course.yaml",
+    ]
+    with zipfile.ZipFile(result.packages[0].path) as zf:
+        html = zf.read("index.html").decode()
+    assert "steal()" not in html and "alert(1)" not in html and "onerror" not in html
+    assert "<span>her</span>" in html
+
+
+def test_trusted_html_is_kept(make_course, tmp_path):
+    import zipfile
+
+    from ilmpack.build import build_course
+
+    page = PAGE_NB + '\n<span onclick="track()">her</span>\n'
+    root = make_course(course=course_data(trusted_html=True), files={"nb/01-start.md": page, "nb/02-test.md": TEST_NB})
+    result = build_course(root, tmp_path / "out")
+    assert result.warnings == ()
+    with zipfile.ZipFile(result.packages[0].path) as zf:
+        assert '<span onclick="track()">her</span>' in zf.read("index.html").decode()

@@ -67,6 +67,7 @@ class Course:
     modules: tuple[Module, ...]
     pages: Mapping[tuple[str, str], Page]  # (lang, entry) -> Page
     root: Path
+    trusted_html: bool = False  # raw HTML in pages is kept as written (else sanitized)
 
     def pages_in(self, lang: str) -> list[Page]:
         """The pages of one language in course order."""
@@ -93,6 +94,7 @@ def make_course(loaded: LoadedCourse) -> Course:
         modules=tuple(Module(m["id"], MappingProxyType(dict(m["title"])), tuple(m["pages"])) for m in data["modules"]),
         pages=MappingProxyType(pages),
         root=loaded.root.resolve(),
+        trusted_html=data.get("trusted_html", False),
     )
 
 

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from .errors import Problem
+from .sanitize import find_hazards
 from .sourcemap import SourceMap, parse_yaml
 
 FENCE_OPEN = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`\s]*)\s*$")
@@ -47,6 +48,7 @@ class RawPage:
     markdown: str
     blocks: list[RawBlock] = field(default_factory=list)
     links: list[LinkRef] = field(default_factory=list)
+    hazards: list[tuple[int, int, str]] = field(default_factory=list)  # (line, column, what) of unsafe raw HTML
 
 
 def decode_text(data: bytes, file: str) -> str:
@@ -67,6 +69,8 @@ def decode_text(data: bytes, file: str) -> str:
 def read_page(text: str, file: str, block_kinds: frozenset[str]) -> RawPage:
     """Split a page into front matter, Markdown and blocks; raise ValueError(list[Problem])."""
     problems: list[Problem] = []
+    if not text.strip():
+        raise ValueError([Problem(file, 1, 1, "", "the page is empty; start it with front matter (---, title: ..., ---) and some text")])
     lines = text.split("\n")
     meta, meta_map, start = {}, SourceMap(file), 0
     if lines and lines[0].strip() == "---":
@@ -83,12 +87,14 @@ def read_page(text: str, file: str, block_kinds: frozenset[str]) -> RawPage:
     body: list[str] = [""] * start  # keep line numbers of the Markdown equal to the file's
     blocks: list[RawBlock] = []
     links: list[LinkRef] = []
+    hazards: list[tuple[int, int, str]] = []
     i = start
     while i < len(lines):
         line = lines[i]
         m = FENCE_OPEN.match(line)
         if not m:
             _scan_links(line, i + 1, links)
+            hazards.extend((i + 1, col, what) for col, what in find_hazards(line))
             body.append(line)
             i += 1
             continue
@@ -117,7 +123,7 @@ def read_page(text: str, file: str, block_kinds: frozenset[str]) -> RawPage:
         i = close + 1
     if problems:
         raise ValueError(problems)
-    return RawPage(file, meta, meta_map, "\n".join(body), blocks, links)
+    return RawPage(file, meta, meta_map, "\n".join(body), blocks, links, hazards)
 
 
 def _closes(line: str, fence: str) -> bool:

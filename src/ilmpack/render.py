@@ -19,6 +19,7 @@ from .errors import BuildError
 from .model import Course, Page
 from .pages import PLACEHOLDER
 from .resources import data_dir
+from .sanitize import clean_html
 from .validate import is_local
 
 log = logging.getLogger(__name__)
@@ -129,10 +130,12 @@ def render_page(env, course, page: Page, sco: RenderedSco, page_ids, strings, qu
     """One page's body: Markdown to HTML, local links rewritten, blocks rendered in place."""
     md = markdown.Markdown(extensions=MD_EXTENSIONS + [_LinkExtension(course, page, sco, page_ids)], output_format="html")
     html = md.convert(page.markdown)
+    if not course.trusted_html:
+        html = clean_html(html)
     for block in page.blocks:
         ctx = {"lang": page.lang, "strings": strings, "page": {"id": page.id, "title": page.title, "is_test": page.is_test, "number": number}}
         if block.kind == "question":
-            q = question_view(block.data, scored=page.is_test)
+            q = question_view(block.data, scored=page.is_test, trusted=course.trusted_html)
             questions[q["id"]] = {"kind": q["kind"], "scored": q["scored"], "page": page.id,
                                   "options": [o["key"] for o in q["options"]],
                                   "correct": [o["key"] for o in q["options"] if o["correct"]]}
@@ -143,23 +146,25 @@ def render_page(env, course, page: Page, sco: RenderedSco, page_ids, strings, qu
     return Markup(html)
 
 
-def question_view(data, *, scored: bool) -> dict:
+def question_view(data, *, scored: bool, trusted: bool = False) -> dict:
     """The template's view of a question block: options keyed a, b, c ... (t/f for true-false)."""
     if data["kind"] == "true-false":
         options = [{"key": "t", "value": True}, {"key": "f", "value": False}]
         options = [{"key": o["key"], "html": Markup(""), "correct": o["value"] == data["correct"], "feedback_html": Markup("")} for o in options]
     else:
-        options = [{"key": OPTION_KEYS[i], "html": inline_markdown(str(o["text"])), "correct": bool(o.get("correct")),
-                    "feedback_html": inline_markdown(o.get("feedback", ""))} for i, o in enumerate(data["options"])]
-    return {"id": data["id"], "kind": data["kind"], "scored": scored, "prompt_html": inline_markdown(data["prompt"]),
-            "options": options, "explanation_html": inline_markdown(data.get("explanation", ""))}
+        options = [{"key": OPTION_KEYS[i], "html": inline_markdown(str(o["text"]), trusted),
+                    "correct": bool(o.get("correct")), "feedback_html": inline_markdown(o.get("feedback", ""), trusted)}
+                   for i, o in enumerate(data["options"])]
+    return {"id": data["id"], "kind": data["kind"], "scored": scored, "prompt_html": inline_markdown(data["prompt"], trusted),
+            "options": options, "explanation_html": inline_markdown(data.get("explanation", ""), trusted)}
 
 
-def inline_markdown(text: str) -> Markup:
+def inline_markdown(text: str, trusted: bool = False) -> Markup:
     """Markdown of a short text (prompt, option), without the wrapping paragraph."""
     if not text:
         return Markup("")
     html = markdown.markdown(text, extensions=MD_EXTENSIONS)
+    html = html if trusted else clean_html(html)
     m = re.fullmatch(r"<p>(.*)</p>", html, flags=re.S)
     return Markup(m.group(1) if m and "<p>" not in m.group(1) else html)
 

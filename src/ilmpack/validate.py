@@ -13,6 +13,7 @@ from .loader import LoadedCourse
 from .pages import RawPage
 from .paths import PathProblem, check_package_name, resolve_inside
 from .resources import load_schema
+from .sanitize import find_hazards
 from .sourcemap import SourceMap, format_key
 
 TYPE_NAMES = {
@@ -199,7 +200,26 @@ def _page_problems(loaded: LoadedCourse) -> list[Problem]:
             if not errs and block.kind == "question":
                 out += _question_rules(block.data, block.smap)
         out += _link_problems(loaded, page, loaded.page_files[(lang, entry)])
+        if not (isinstance(loaded.data, dict) and loaded.data.get("trusted_html") is True):
+            hazards = [(page.file, line, col, "", what) for line, col, what in page.hazards]
+            for block in page.blocks:
+                hazards += _block_hazards(block.data, block.smap, ())
+            out += [Problem(file, line, col, key, f"{what} in raw HTML is removed from the package, since it could run "
+                            "inside the LMS; if you wrote or checked this HTML, set trusted_html: true in course.yaml",
+                            warning=True) for file, line, col, key, what in hazards]
     return out
+
+
+def _block_hazards(value, smap: SourceMap, path: tuple) -> list[tuple]:
+    """Unsafe raw HTML in the text values of a block, located at each value."""
+    if isinstance(value, dict):
+        return [h for k, v in value.items() for h in _block_hazards(v, smap, path + (k,))]
+    if isinstance(value, list):
+        return [h for i, v in enumerate(value) for h in _block_hazards(v, smap, path + (i,))]
+    if isinstance(value, str) and find_hazards(value):
+        line, col = smap.locate(path)
+        return [(smap.file, line, col, format_key(path), what) for _, what in find_hazards(value)]
+    return []
 
 
 def _question_rules(q: dict, smap: SourceMap) -> list[Problem]:

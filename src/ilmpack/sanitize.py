@@ -1,0 +1,66 @@
+"""Raw HTML in Markdown: find what could run inside the LMS (with lines), and strip it.
+
+The course runs in the LMS's origin, next to the learner's session, so a script in a page could
+act as the learner. nh3 (a binding to the Rust crate ammonia, maintained and fast) does the
+stripping from an allow-list; the scan below only finds what to warn the author about.
+"""
+
+from __future__ import annotations
+
+import re
+
+import nh3
+
+HAZARD = re.compile(
+    r"<\s*(?P<tag>script|iframe|object|embed|style|form|link|meta|base|frame|frameset|svg|math)\b"
+    r"|<[a-zA-Z][^>]*?\s(?P<attr>on[a-z]+)\s*="
+    r"|(?P<url>(?:javascript|vbscript|data)\s*:)",
+    re.IGNORECASE,
+)
+CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
+
+TAGS = set(nh3.ALLOWED_TAGS) | {"video", "audio", "source", "track", "picture", "section"}
+ATTRIBUTES = {
+    "*": {"class", "id", "lang", "title", "dir", "role"},
+    "a": {"href", "target", "rel", "hreflang"},
+    "img": {"src", "alt", "width", "height", "loading"},
+    "video": {"src", "controls", "width", "height", "poster", "preload", "muted", "playsinline"},
+    "audio": {"src", "controls", "preload"},
+    "source": {"src", "type", "srcset", "media"},
+    "track": {"src", "kind", "srclang", "label", "default"},
+    "td": {"style", "colspan", "rowspan"},
+    "th": {"style", "colspan", "rowspan", "scope"},
+    "ol": {"start", "type"},
+    "abbr": {"title"},
+    "time": {"datetime"},
+}
+
+
+def find_hazards(line: str) -> list[tuple[int, str]]:
+    """(column, what) for each construct in a Markdown line that would run or load code."""
+    # Code spans show their text literally, so `<script>` in backticks is harmless.
+    line = CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line)
+    out = []
+    for m in HAZARD.finditer(line):
+        if m.group("tag"):
+            what = f"<{m.group('tag').lower()}>"
+        elif m.group("attr"):
+            what = f"the event handler {m.group('attr').lower()}="
+        else:
+            what = f"a {m.group('url').split(':')[0].strip().lower()}: link"
+        out.append((m.start() + 1, what))
+    return out
+
+
+def clean_html(html: str) -> str:
+    """Keep only HTML that cannot run code: an allow-list of tags, attributes and URL schemes."""
+    return nh3.clean(
+        html,
+        tags=TAGS,
+        clean_content_tags={"script", "style"},
+        attributes=ATTRIBUTES,
+        generic_attribute_prefixes={"data-", "aria-"},
+        url_schemes={"http", "https", "mailto", "tel"},
+        link_rel=None,
+        strip_comments=True,
+    )
