@@ -216,3 +216,15 @@ def test_trusted_html_is_kept(make_course, tmp_path):
     assert result.warnings == ()
     with zipfile.ZipFile(result.packages[0].path) as zf:
         assert '<span onclick="track()">her</span>' in zf.read("index.html").decode()
+
+
+def test_schema_errors_do_not_hide_other_rules(make_course):
+    data = course_data(colour="blue")
+    data["modules"].append({"id": "m1", "title": {"nb": "Igjen"}, "pages": ["01-start.md"]})
+    got = problems_of(make_course(course=data))
+    assert got == [
+        "course.yaml:20:7: modules[1].id: duplicate module id 'm1' (first on line 14); each must be unique",
+        "course.yaml:24:5: modules[1].pages[0]: duplicate page '01-start.md' (first on line 18); each must be unique",
+        "course.yaml:25:1: colour: unknown key 'colour'; allowed keys: completion, description, id, languages, "
+        "mastery_score, modules, title, trusted_html, version",
+    ]

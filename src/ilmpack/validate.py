@@ -27,11 +27,15 @@ def validate_course(loaded: LoadedCourse) -> list[Problem]:
     problems = list(loaded.problems)
     if loaded.data is None:
         return problems
-    problems += schema_problems(loaded.data, "course", loaded.smap)
-    if any(p.file == loaded.file for p in problems):
-        # Cross-file rules need a well-formed course.yaml; report what we have.
-        return problems + _page_problems(loaded)
-    problems += _course_rules(loaded)
+    schema_errors = schema_problems(loaded.data, "course", loaded.smap)
+    problems += schema_errors
+    for rules in (_language_rules, _id_rules, _completion_rules):
+        try:
+            problems += rules(loaded)
+        except (KeyError, TypeError, AttributeError, IndexError):
+            # The rules read well-formed data; where it is not, the schema errors above say why.
+            if not schema_errors:
+                raise
     problems += _page_problems(loaded)
     if not problems:
         problems += _translation_rules(loaded)
@@ -113,8 +117,8 @@ def _describe(value) -> str:
     return TYPE_NAMES["object" if isinstance(value, dict) else "array"]
 
 
-def _course_rules(loaded: LoadedCourse) -> list[Problem]:
-    """Rules on course.yaml that JSON Schema cannot express."""
+def _language_rules(loaded: LoadedCourse) -> list[Problem]:
+    """Every text in every course language, and no text in another."""
     data, smap, out = loaded.data, loaded.smap, []
     langs = data["languages"]
     for field in ("title", "description"):
@@ -126,14 +130,34 @@ def _course_rules(loaded: LoadedCourse) -> list[Problem]:
         out += _langmap_rules(texts, (field,), langs, smap)
     for i, module in enumerate(data["modules"]):
         out += _langmap_rules(module["title"], ("modules", i, "title"), langs, smap)
-    out += _duplicates([(m["id"], ("modules", i, "id")) for i, m in enumerate(data["modules"])], smap, "module id")
-    entries = [(p, ("modules", i, "pages", j)) for i, m in enumerate(data["modules"]) for j, p in enumerate(m["pages"])]
+    return out
+
+
+def _page_entries(data: dict) -> list[tuple[str, tuple]]:
+    return [(p, ("modules", i, "pages", j)) for i, m in enumerate(data["modules"]) for j, p in enumerate(m["pages"])]
+
+
+def _id_rules(loaded: LoadedCourse) -> list[Problem]:
+    """Module ids, page files and page ids are unique."""
+    data, smap = loaded.data, loaded.smap
+    out = _duplicates([(m["id"], ("modules", i, "id")) for i, m in enumerate(data["modules"])], smap, "module id")
+    entries = _page_entries(data)
     out += _duplicates(entries, smap, "page")
-    out += _duplicates([(_page_id(p), k) for p, k in entries if _page_id(p) != p], smap, "page id (file name without folder and .md)")
+    distinct = {p: k for p, k in reversed(entries)}  # each file once, at its first place
+    out += _duplicates([(_page_id(p), k) for p, k in distinct.items()], smap, "page id (file name without folder and .md)")
+    return out
+
+
+def _completion_rules(loaded: LoadedCourse) -> list[Problem]:
+    """The completion rule, the test page and the mastery score agree."""
+    data, smap, out = loaded.data, loaded.smap, []
+    langs, entries = data["languages"], _page_entries(data)
     completion = data.get("completion") or {}
     test_pages = [(k, p) for (lang, p), page in loaded.pages.items() if lang == langs[0] and page.meta.get("test") is True
                   for k in [next(key for e, key in entries if e == p)]]
     test = completion.get("test", "passed" if test_pages else "none")
+    if test not in ("passed", "answered", "none") or any((langs[0], p) not in loaded.pages for p, _ in entries):
+        return out  # the schema error, or the page that could not be read, is the problem to fix first
     if len(test_pages) > 1:
         for key, _ in test_pages[1:]:
             out.append(smap.problem(key, "only one page may be the test (test: true); merge the test pages"))
