@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 ASSETS = ("assets/ilmpack.js", "assets/ilmpack.css")
 MD_EXTENSIONS = ["tables", "fenced_code", "sane_lists"]
 OPTION_KEYS = "abcdefghijklmnopqrstuvwxyz"
+_INLINE = markdown.Markdown(extensions=MD_EXTENSIONS)  # built once: building a parser costs more than a prompt
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,8 @@ def render_course(course: Course, lang: str) -> RenderedSco:
     strings = _strings(env, lang)
     sco = RenderedSco(lang)
     page_ids = {p.entry: p.id for p in course.pages_in(lang)}
+    links = _LinkExtension(course, sco, page_ids)
+    md = markdown.Markdown(extensions=MD_EXTENSIONS + [links], output_format="html")
     views: list[PageView] = []
     modules: list[ModuleView] = []
     questions: dict[str, dict] = {}
@@ -95,7 +98,8 @@ def render_course(course: Course, lang: str) -> RenderedSco:
         for entry in module.pages:
             page = course.pages[(lang, entry)]
             number += 1
-            html = render_page(env, course, page, sco, page_ids, strings, questions, number)
+            links.page = page
+            html = render_page(env, md.reset(), course, page, strings, questions, number)
             view = PageView(page.id, page.title, html, module.id, number, page.is_test)
             views.append(view)
             mview.pages.append(view)
@@ -126,9 +130,8 @@ def render_course(course: Course, lang: str) -> RenderedSco:
     return sco
 
 
-def render_page(env, course, page: Page, sco: RenderedSco, page_ids, strings, questions, number) -> Markup:
+def render_page(env, md: markdown.Markdown, course, page: Page, strings, questions, number) -> Markup:
     """One page's body: Markdown to HTML, local links rewritten, blocks rendered in place."""
-    md = markdown.Markdown(extensions=MD_EXTENSIONS + [_LinkExtension(course, page, sco, page_ids)], output_format="html")
     html = md.convert(page.markdown)
     if not course.trusted_html:
         html = clean_html(html)
@@ -163,7 +166,7 @@ def inline_markdown(text: str, trusted: bool = False) -> Markup:
     """Markdown of a short text (prompt, option), without the wrapping paragraph."""
     if not text:
         return Markup("")
-    html = markdown.markdown(text, extensions=MD_EXTENSIONS)
+    html = _INLINE.reset().convert(text)
     html = html if trusted else clean_html(html)
     m = re.fullmatch(r"<p>(.*)</p>", html, flags=re.S)
     return Markup(m.group(1) if m and "<p>" not in m.group(1) else html)
@@ -200,9 +203,25 @@ def _render(env: Environment, name: str, context: dict) -> str:
 class _LinkRewriter(markdown.treeprocessors.Treeprocessor):
     """Point local media at their package path, pages at in-course anchors, web links at a new tab."""
 
-    def __init__(self, md, course: Course, page: Page, sco: RenderedSco, page_ids: dict):
+    def __init__(self, md, ext: "_LinkExtension"):
         super().__init__(md)
-        self.course, self.page, self.sco, self.page_ids = course, page, sco, page_ids
+        self.ext = ext
+
+    @property
+    def page(self) -> Page:
+        return self.ext.page
+
+    @property
+    def course(self) -> Course:
+        return self.ext.course
+
+    @property
+    def sco(self) -> RenderedSco:
+        return self.ext.sco
+
+    @property
+    def page_ids(self) -> dict:
+        return self.ext.page_ids
 
     def run(self, root: ET.Element) -> None:
         levels = [int(el.tag[1]) for el in root.iter() if re.fullmatch(r"h[1-6]", el.tag)]
@@ -237,9 +256,12 @@ class _LinkRewriter(markdown.treeprocessors.Treeprocessor):
 
 
 class _LinkExtension(markdown.Extension):
-    def __init__(self, course, page, sco, page_ids):
+    """Holds the page being converted, so one Markdown parser serves a whole language."""
+
+    def __init__(self, course: Course, sco: RenderedSco, page_ids: dict):
         super().__init__()
-        self.args = (course, page, sco, page_ids)
+        self.course, self.sco, self.page_ids = course, sco, page_ids
+        self.page: Page | None = None
 
     def extendMarkdown(self, md):  # noqa: N802 - Python-Markdown's name
-        md.treeprocessors.register(_LinkRewriter(md, *self.args), "ilmpack-links", 5)
+        md.treeprocessors.register(_LinkRewriter(md, self), "ilmpack-links", 5)
