@@ -116,3 +116,18 @@ def test_interrupted_build_exits_130_and_leaves_nothing(tmp_path):
     assert result.stderr == "Error: interrupted; nothing was written (a package that was there before is unchanged)\n"
     assert os.listdir(out) == ["likestilling-nb-scorm12.zip"]
     assert (out / "likestilling-nb-scorm12.zip").read_bytes() == b"the previous good package"
+
+
+def test_check_accepts_our_package_and_refuses_a_broken_one(runner, tmp_path):
+    good = tmp_path / "good.zip"
+    assert runner.invoke(main, ["build", str(SAMPLE), "--lang", "nb", "--out", str(tmp_path)]).exit_code == 0
+    (tmp_path / "likestilling-nb-scorm12.zip").rename(good)
+    result = runner.invoke(main, ["check", str(good)])
+    assert result.exit_code == 0
+    assert result.stdout == f"{good}: ok (SCORM 1.2 package)\n"
+    broken = tmp_path / "broken.zip"
+    broken.write_bytes(good.read_bytes()[:500])
+    result = runner.invoke(main, ["check", str(broken)])
+    assert result.exit_code == 1
+    assert result.stderr == (f"{broken}: not a zip file, or it is damaged/truncated; build or download it again\n"
+                             "1 problem found; do not upload the package as it is.\n")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import posixpath
 import re
 import stat
 import struct
@@ -81,34 +82,39 @@ def check_package(path: str | os.PathLike) -> list[Problem]:
 
 def _check_zip(path: Path, label: str) -> list[Problem]:
     try:
-        with open(path, "rb") as fp:
-            problem = _central_directory_problem(fp, label)
-            if problem:
-                return [problem]
-            try:
-                zf = zipfile.ZipFile(fp)
-            except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, struct.error, OSError):
-                return [Problem(label, message=DAMAGED)]
-            with zf:
-                infos = zf.infolist()
-                if len(infos) > MAX_ENTRIES:  # the end record may understate the count
-                    return [Problem(label, message=TOO_MANY)]
-                layout = _layout_problem(fp, infos, label)
-                if layout:
-                    return [layout]
-                problems = _entry_problems(infos, label)
-                names = [i.filename for i in infos if not i.is_dir()]
-                found, located = _locate_manifest(names, label)
-                if not found:
-                    return problems + located
-                data, read_problem = _read_zipped_manifest(zf, label)
-                if read_problem:
-                    return problems + [read_problem]
-                if data is None:
-                    return problems
-                return problems + _manifest_problems(data, f"{label}:{MANIFEST}", names)
+        fp = open(path, "rb")
     except OSError as e:
         return [Problem(label, message=f"cannot read it: {e.strerror or e}")]
+    try:
+        with fp:
+            problems, names, manifest = _read_zip(fp, label)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, ValueError, EOFError, struct.error, OSError):
+        # Offsets and versions from a damaged directory fail in zipfile or in our own seeks alike.
+        return [Problem(label, message=DAMAGED)]
+    if manifest is None:
+        return problems
+    return problems + _manifest_problems(manifest, f"{label}:{MANIFEST}", names)
+
+
+def _read_zip(fp, label: str) -> tuple[list[Problem], list[str], bytes | None]:
+    """Zip-level problems, the stored file names, and the manifest's bytes when it can be read safely."""
+    problem = _central_directory_problem(fp, label)
+    if problem:
+        return [problem], [], None
+    with zipfile.ZipFile(fp) as zf:
+        infos = zf.infolist()
+        if len(infos) > MAX_ENTRIES:  # the end record may understate the count
+            return [Problem(label, message=TOO_MANY)], [], None
+        layout, local_flags = _local_headers(fp, infos, label)
+        if layout:
+            return [layout], [], None
+        problems = _entry_problems(infos, local_flags, label)
+        names = [i.filename for i in infos if i.filename and not i.filename.endswith("/")]
+        found, located = _locate_manifest(names, label)
+        if not found:
+            return problems + located, names, None
+        data, read_problem = _read_zipped_manifest(zf, label)
+        return problems + ([read_problem] if read_problem else []), names, data
 
 
 def _central_directory_problem(fp, label: str) -> Problem | None:
@@ -138,17 +144,18 @@ def _central_directory_problem(fp, label: str) -> Problem | None:
     return None
 
 
-def _entry_problems(infos: list[zipfile.ZipInfo], label: str) -> list[Problem]:
+def _entry_problems(infos: list[zipfile.ZipInfo], local_flags: list[int], label: str) -> list[Problem]:
     """Zip-level problems from declared names, sizes and flags; no entry is decompressed."""
     problems = []
     counts = Counter(i.filename for i in infos)
-    for info in infos:
+    for info, local in zip(infos, local_flags):
         name = info.filename
         problems.extend(Problem(label, message=f"entry {m}", warning=w) for m, w in _name_problems(name))
         found = []
         if stat.S_ISLNK(info.external_attr >> 16):
             found.append("is a symbolic link; an LMS drops it or follows it outside the package: zip the file itself")
-        if info.flag_bits & 0x1:
+        # Streaming unzippers read the local header, the others the central directory: either may say it.
+        if (info.flag_bits | local) & 0x1:
             found.append("is encrypted; an LMS cannot unzip it: zip the package without a password")
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             found.append(f"uses compression method {info.compress_type}; use deflate (or store) so that every LMS can unzip it")
@@ -166,32 +173,36 @@ def _entry_problems(infos: list[zipfile.ZipInfo], label: str) -> list[Problem]:
     return problems
 
 
-def _layout_problem(fp, infos: list[zipfile.ZipInfo], label: str) -> Problem | None:
-    """The central directory must point at real local headers, each entry's data inside the file, none overlapping."""
+def _local_headers(fp, infos: list[zipfile.ZipInfo], label: str) -> tuple[Problem | None, list[int]]:
+    """Each entry's local header flags, or the problem if the directory points at no header, past the end, or at shared data."""
     fp.seek(0, os.SEEK_END)
     size = fp.tell()
-    spans = []
+    spans, flags = [], []
     for info in infos:
         fp.seek(info.header_offset)
         header = fp.read(30)
         if len(header) < 30 or header[:4] != b"PK\x03\x04":
-            return Problem(label, message=f"{DAMAGED} (entry '{info.filename}' points to no data)")
+            return Problem(label, message=f"{DAMAGED} (entry '{info.filename}' points to no data)"), []
+        local_flags, = struct.unpack("<H", header[6:8])
         name_len, extra_len = struct.unpack("<2H", header[26:30])
         end = info.header_offset + 30 + name_len + extra_len + info.compress_size
         if end > size:
-            return Problem(label, message=f"{DAMAGED} (entry '{info.filename}' runs past the end of the file)")
+            return Problem(label, message=f"{DAMAGED} (entry '{info.filename}' runs past the end of the file)"), []
         spans.append((info.header_offset, end, info.filename))
+        flags.append(local_flags)
     spans.sort()
     for (_, end, first), (start, _, second) in zip(spans, spans[1:]):
         if start < end:
             # Overlapping entries are how 'non-recursive' zip bombs multiply one compressed block.
             return Problem(label, message=f"entries '{first}' and '{second}' share their data; that is a zip bomb trick "
-                                          "(or a damaged zip), not course content")
-    return None
+                                          "(or a damaged zip), not course content"), []
+    return None, flags
 
 
 def _name_problems(name: str) -> list[tuple[str, bool]]:
     """(message, warning) for a stored file name: traversal and separators, then portability."""
+    if not name:
+        return [("'' has no name; the zip is damaged or was made by a broken tool", False)]
     out = []
     plain = name.replace("\\", "/")
     if "\\" in name:
@@ -247,9 +258,13 @@ def _check_folder(folder: Path, label: str) -> list[Problem]:
         return problems + located
     manifest = folder / MANIFEST
     where = display_path(manifest)
-    if manifest.stat().st_size > MAX_MANIFEST:
-        return problems + [Problem(where, message=f"more than {MAX_MANIFEST // MiB} MiB; it was not read")]
-    return problems + _manifest_problems(manifest.read_bytes(), where, names)
+    if not manifest.is_file():  # a link to /dev/zero, say
+        return problems + [Problem(where, message="is not a regular file; it was not read")]
+    with open(manifest, "rb") as f:
+        data = f.read(MAX_MANIFEST + 1)
+    if len(data) > MAX_MANIFEST:
+        return problems + [Problem(where, message=f"is more than {MAX_MANIFEST // MiB} MiB; it was not read")]
+    return problems + _manifest_problems(data, where, names)
 
 
 def _manifest_problems(data: bytes, where: str, names: list[str]) -> list[Problem]:
@@ -265,7 +280,12 @@ def _manifest_problems(data: bytes, where: str, names: list[str]) -> list[Proble
     version_problem = _version_problem(root, where)
     if version_problem:
         return [version_problem]
-    return _schema_problems(root, where) + ManifestRules(root, where, names).problems()
+    problems = _schema_problems(root, where) + _ManifestRules(root, where, names).problems()
+    if root.getroottree().docinfo.doctype:
+        # Not expanded here (resolve_entities=False), but an LMS's parser may be less careful.
+        problems.append(Problem(where, message="has a DOCTYPE; a SCORM manifest needs none, and an LMS's XML parser "
+                                               "may expand its entities (a 'billion laughs' attack): remove it"))
+    return problems
 
 
 def _version_problem(root, where: str) -> Problem | None:
@@ -290,12 +310,15 @@ def _version_problem(root, where: str) -> Problem | None:
 def _schema_problems(root, where: str) -> list[Problem]:
     """XSD errors with their lines, namespaces shortened to the prefixes authors write."""
     schema = scorm12_schema()
-    if schema.validate(root):
-        return []
+    try:
+        if schema.validate(root):
+            return []
+    except etree.XMLSchemaValidateError as e:  # e.g. entity references left unexpanded on purpose
+        return [Problem(where, message=f"schema: the manifest cannot be validated ({e})")]
     out = []
     for error in schema.error_log:
         if "atomic type 'xs:ID'" in error.message:
-            continue  # ManifestRules says the same about identifiers, in plain words
+            continue  # _ManifestRules says the same about identifiers, in plain words
         message = (error.message.replace(f"{{{NS_IMSCP}}}", "").replace(f"{{{NS_ADLCP}}}", "adlcp:")
                    .replace(f"{{{NS_IMSMD}}}", "imsmd:"))
         out.append(Problem(where, error.line or 0, 0, "", f"schema: {message}"))
@@ -310,7 +333,7 @@ def _adlcp(tag: str) -> str:
     return f"{{{NS_ADLCP}}}{tag}"
 
 
-class ManifestRules:
+class _ManifestRules:
     """The SCORM 1.2 rules no XSD says (libxml2 checks no IDREF, and the rest are plain strings)."""
 
     def __init__(self, root, where: str, names: list[str]):
@@ -331,6 +354,7 @@ class ManifestRules:
         return self.out
 
     def add(self, el, key: str, message: str, warning: bool = False) -> None:
+        """A problem on the line of element `el`."""
         self.out.append(Problem(self.where, el.sourceline or 0, 0, key, message, warning=warning))
 
     def metadata(self) -> None:
@@ -445,12 +469,11 @@ class ManifestRules:
         """The four XSDs at the root, or where xsi:schemaLocation puts them; most LMSs never read them."""
         words = (self.root.get(f"{{{NS_XSI}}}schemaLocation") or "").split()
         location = dict(zip(words[::2], words[1::2]))
-        wanted = []
-        for ns, name in zip((NS_IMSCP, NS_ADLCP, NS_IMSMD), CONTROL_FILES):
-            wanted.append(location.get(ns, name))
+        wanted = [location.get(ns, name) for ns, name in zip((NS_IMSCP, NS_ADLCP, NS_IMSMD), CONTROL_FILES)]
         # ims_xml.xsd is imported by imscp_rootv1p1p2.xsd from its own folder.
-        wanted.append(wanted[0].rpartition("/")[0] + "/" + CONTROL_FILES[3] if "/" in wanted[0] else CONTROL_FILES[3])
-        missing = [w.removeprefix("./") for w in wanted if not SCHEME.match(w) and w.removeprefix("./") not in self.names]
+        wanted.append(posixpath.join(posixpath.dirname(wanted[0]), CONTROL_FILES[3]))
+        wanted = [posixpath.normpath(w) for w in wanted if not SCHEME.match(w)]  # a web address is not ours to check
+        missing = [w for w in wanted if w not in self.names]
         if missing:
             self.add(self.root, "", f"schema files missing: {', '.join(missing)}; most LMSs do not need them, "
                                     "but validating ones (such as SCORM Cloud) reject the package", warning=True)

@@ -98,6 +98,22 @@ def validate(course: str, as_json: bool) -> None:
         outcome["lines"] = [f"{course}: ok ({pages} pages in {', '.join(checked.course.languages)})"]
 
 
+@main.command(epilog=EPILOG)
+@click.argument("package", type=click.Path())
+@json_option
+def check(package: str, as_json: bool) -> None:
+    """Check a SCORM 1.2 PACKAGE (a zip or its unzipped folder, from any tool) before uploading it."""
+    from .check import check_package
+    from .errors import CourseError
+
+    with reporting(as_json, {}) as outcome:
+        problems = check_package(package)
+        if any(not p.warning for p in problems):
+            raise CourseError(problems, closing="do not upload the package as it is.")
+        outcome["warnings"] = problems
+        outcome["lines"] = [f"{package}: ok (SCORM 1.2 package)"]
+
+
 @main.command()
 @click.argument("name", type=click.Path(file_okay=False))
 def new(name: str) -> None:

@@ -60,17 +60,18 @@ class IlmpackError(click.ClickException):
 class CourseError(IlmpackError):
     """The course has one or more problems; all of them are carried."""
 
-    def __init__(self, problems: list[Problem] | Problem):
+    def __init__(self, problems: list[Problem] | Problem, closing: str = "nothing was written."):
         if isinstance(problems, Problem):
             problems = [problems]
         self.problems = sorted(set(problems), key=_problem_order)
+        self.closing = closing
         super().__init__(self.render())
 
     def render(self) -> str:
         """All problems, one a line, then a count."""
         lines = [str(p) for p in self.problems]
         n = sum(1 for p in self.problems if not p.warning)
-        lines.append(f"{n} problem{'s' if n != 1 else ''} found; nothing was written.")
+        lines.append(f"{n} problem{'s' if n != 1 else ''} found; {self.closing}")
         return "\n".join(lines)
 
     def show(self, file=None) -> None:  # noqa: D102 - click's hook
