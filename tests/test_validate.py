@@ -30,7 +30,8 @@ def test_valid_course_builds_model(make_course):
 def test_malformed_yaml_names_line_and_column(make_course):
     root = make_course(course="id: demo\ntitle: {nb: Demo\nlanguages: [nb]\n")
     assert problems_of(root) == [
-        "course.yaml:3:10: not valid YAML: expected ',' or '}', but got ':' (while parsing a flow mapping that starts on line 2)",
+        "course.yaml:2:8: not valid YAML: the mapping opened with '{' here is never closed; close it with '}', "
+        "or put the value in quotes if '{' is part of the text",
     ]
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import re
+
 import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -32,6 +34,7 @@ class SourceMap:
     values: dict = field(default_factory=dict)  # path -> (line, col) of the value
     keys: dict = field(default_factory=dict)  # path -> (line, col) of the mapping key
     containers: set = field(default_factory=set)  # paths whose value is a mapping or a list
+    raw: dict = field(default_factory=dict)  # path -> the written text of a scalar YAML read as non-text
 
     def locate(self, path: KeyPath, *, key: bool = False) -> tuple[int, int]:
         """Line and column of `path`, or of its nearest ancestor that is known."""
@@ -77,20 +80,24 @@ def parse_yaml(text: str, file: str, *, line_offset: int = 0):
         except yaml.YAMLError:
             root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as e:
-        m = e.problem_mark or e.context_mark
-        line = m.line + 1 + line_offset if m else 1
-        col = m.column + 1 if m else 0
-        problems.append(Problem(file, line, col, "", _yaml_message(e, line_offset)))
+        (line, col), message = _explain_yaml_error(e, text, file)
+        problems.append(Problem(file, line + line_offset, col, "", message))
         raise ValueError(problems) from e
     except yaml.YAMLError as e:  # e.g. a stream that is not text
         problems.append(Problem(file, 1 + line_offset, 0, "", f"not valid YAML: {e}"))
         raise ValueError(problems) from e
 
     constructor = _Scalars()
+    seen: set[int] = set()
 
     def build(node: Node, path: KeyPath):
         smap.values[path] = mark(node)
         if isinstance(node, (MappingNode, SequenceNode)):
+            # The composer links an alias (*name) to its anchored node: meeting a node twice is an
+            # alias, and following it would expand a "billion laughs" document without end.
+            if id(node) in seen:
+                raise _AliasFound
+            seen.add(id(node))
             smap.containers.add(path)
         if isinstance(node, MappingNode):
             out = {}
@@ -119,37 +126,98 @@ def parse_yaml(text: str, file: str, *, line_offset: int = 0):
         if isinstance(node, SequenceNode):
             return [build(item, path + (i,)) for i, item in enumerate(node.value)]
         try:
-            return constructor.construct_object(node)
+            value = constructor.construct_object(node)
         except yaml.constructor.ConstructorError as e:
             line, col = mark(node)
             problems.append(Problem(file, line, col, format_key(path), f"cannot read this value: {e.problem}"))
             return None
+        if not isinstance(value, str) and node.style is None and node.value != _canonical(value):
+            smap.raw[path] = node.value  # 'no' read as false, '1.10' as 1.1: messages quote the text
+        return value
 
-    data = build(root, ()) if root is not None else None
+    try:
+        data = build(root, ()) if root is not None else None
+    except _AliasFound:
+        problems.append(_alias_problem(text, file, line_offset))
+        data = None
     if problems:
         raise ValueError(problems)
     return data, smap
 
 
-def _yaml_message(e: yaml.MarkedYAMLError, line_offset: int) -> str:
-    """PyYAML's message, made readable for authors who are not programmers."""
+class _AliasFound(Exception):
+    """A YAML alias (*name) was met while building the data."""
+
+
+def _canonical(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "null" if value is None else str(value)
+
+
+def _alias_problem(text: str, file: str, line_offset: int) -> Problem:
+    """Where the first alias is, and what to do (events carry the marks the nodes lost)."""
+    anchors = {}
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        anchor = getattr(event, "anchor", None)
+        if isinstance(event, yaml.AliasEvent):
+            m = event.start_mark
+            where = f" refers to '&{anchor}' on line {anchors[anchor] + line_offset}" if anchor in anchors else ""
+            return Problem(file, m.line + 1 + line_offset, m.column + 1, "",
+                           f"'*{anchor}'{where}; references (aliases) are not supported: write the value out")
+        if anchor:
+            anchors[anchor] = event.start_mark.line + 1
+    return Problem(file, 1 + line_offset, 1, "", "references (aliases) are not supported: write the value out")
+
+
+def _explain_yaml_error(e: yaml.MarkedYAMLError, text: str, file: str) -> tuple[tuple[int, int], str]:
+    """Where a YAML syntax error really is (1-based), and what to do, for authors who are not programmers."""
     problem = (e.problem or "").strip()
     context = (e.context or "").strip()
-    if "'\\t'" in problem or "\\t" in problem:
-        return "a tab character is not allowed in YAML; indent with spaces"
-    if "found duplicate anchor" in problem:
-        return f"not valid YAML: {problem}"
-    if "mapping values are not allowed here" in problem:
-        return ("not valid YAML: a ':' inside a value; put the value in quotes "
-                "(e.g. title: \"Del 1: Innledning\")")
+    pm, cm = e.problem_mark, e.context_mark
+    at = (pm.line + 1, pm.column + 1) if pm else (cm.line + 1, cm.column + 1) if cm else (1, 0)
+    opened = (cm.line + 1, cm.column + 1) if cm else at
+    lines = text.split("\n")
+    if "'\\t'" in problem or "\\t" in problem or (pm and "\t" in lines[pm.line][: pm.column + 1]
+                                                  and "cannot start any token" in problem):
+        return at, "a tab character is not allowed in YAML; indent with spaces"
+    if context.startswith("while parsing a flow sequence"):
+        return opened, ("not valid YAML: the list opened with '[' here is never closed; close it with ']', "
+                        "or put the value in quotes if '[' is part of the text")
+    if context.startswith("while parsing a flow mapping"):
+        return opened, ("not valid YAML: the mapping opened with '{' here is never closed; close it with '}', "
+                        "or put the value in quotes if '{' is part of the text")
+    if context.startswith("while scanning a quoted scalar") and cm:
+        quote = lines[cm.line][cm.column] if cm.column < len(lines[cm.line]) else '"'
+        return opened, (f"not valid YAML: the quote '{quote}' that starts here is never closed; "
+                        f"add the closing '{quote}' at the end of the value")
+    if "found another document" in problem:
+        name = file.replace("\\", "/").rsplit("/", 1)[-1]
+        return at, f"not valid YAML: this '---' starts a second document; {name} must be one document: remove the line"
+    if "mapping values are not allowed here" in problem and pm:
+        return _colon_problem(lines, pm.line, pm.column, at)
     if "could not find expected ':'" in problem:
-        return "not valid YAML: expected 'key: value' on this line (a missing ':' or a stray line?)"
+        return at, "not valid YAML: expected 'key: value' on this line (a missing ':' or a stray line?)"
     if "found unhashable key" in problem:
-        return "not valid YAML: a key must be plain text"
+        return at, "not valid YAML: a key must be plain text"
     msg = problem or context or "syntax error"
     if context and problem and context not in problem:
-        started = e.context_mark
-        if started and e.problem_mark and started.line != e.problem_mark.line:
-            context += f" that starts on line {started.line + 1 + line_offset}"
+        if cm and pm and cm.line != pm.line:
+            context += f" that starts on line {cm.line + 1}"
         msg = f"{problem} ({context})"
-    return f"not valid YAML: {msg}"
+    return at, f"not valid YAML: {msg}"
+
+
+def _colon_problem(lines: list[str], line: int, column: int, at: tuple[int, int]) -> tuple[tuple[int, int], str]:
+    """A ':' where none may be: a key indented too far, or a value with ': ' that needs quotes."""
+    text = lines[line]
+    before = text[:column]
+    if not re.match(r"^\s*(-\s+)?[^:#]+:\s", before):
+        indent = len(text) - len(text.lstrip(" -"))
+        key = before.strip(" -")
+        for prev in range(line - 1, -1, -1):
+            m = re.match(r"^(\s*(?:-\s+)?)([^\s:#][^:#]*):(\s|$)", lines[prev])
+            if m and len(m.group(1)) < indent:
+                return (line + 1, indent + 1), (f"not valid YAML: '{key}' is indented more than '{m.group(2).strip()}' "
+                                                f"on line {prev + 1}; keys of one mapping must start in the same column")
+    return at, "not valid YAML: a ':' inside a value; put the value in quotes (e.g. title: \"Del 1: Innledning\")"
