@@ -193,7 +193,7 @@ def test_script_in_markdown_is_stripped_with_a_located_warning(make_course, tmp_
     root = make_course(files={"nb/01-start.md": page, "nb/02-test.md": TEST_NB.replace("prompt: Sant?", "prompt: Sant? <img src=x onerror=y>")})
     result = build_course(root, tmp_path / "out")
     assert [str(w).replace("demo/", "") for w in result.warnings] == [
-        "nb/01-start.md:16:7: warning: the event handler onclick= in raw HTML is removed from the package, since it could "
+        "nb/01-start.md:16:13: warning: the event handler onclick= in raw HTML is removed from the package, since it could "
         "run inside the LMS; if you wrote or checked this HTML, set trusted_html: true in course.yaml",
         "nb/01-start.md:18:1: warning: <script> in raw HTML is removed from the package, since it could run inside the LMS; "
         "if you wrote or checked this HTML, set trusted_html: true in course.yaml",

@@ -85,7 +85,7 @@ def make_course(loaded: LoadedCourse) -> Course:
     test = completion.get("test", "passed" if has_test else "none")
     return Course(
         id=data["id"],
-        version=str(data.get("version", "1.0.0")),
+        version=loaded.smap.raw.get(("version",), str(data.get("version", "1.0.0"))),
         languages=tuple(data["languages"]),
         title=MappingProxyType(dict(data["title"])),
         description=MappingProxyType(dict(data.get("description") or {})),

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 
 from .errors import Problem
-from .sanitize import find_hazards
+from .sanitize import blank_code_spans, find_hazards
 from .sourcemap import SourceMap, parse_yaml
 
 FENCE_OPEN = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`\s]*)\s*$")
@@ -49,6 +50,8 @@ class RawPage:
     blocks: list[RawBlock] = field(default_factory=list)
     links: list[LinkRef] = field(default_factory=list)
     hazards: list[tuple[int, int, str]] = field(default_factory=list)  # (line, column, what) of unsafe raw HTML
+    has_front_matter: bool = True
+    notes: list[Problem] = field(default_factory=list)  # warnings found while reading
 
 
 def decode_text(data: bytes, file: str) -> str:
@@ -73,7 +76,8 @@ def read_page(text: str, file: str, block_kinds: frozenset[str]) -> RawPage:
         raise ValueError([Problem(file, 1, 1, "", "the page is empty; start it with front matter (---, title: ..., ---) and some text")])
     lines = text.split("\n")
     meta, meta_map, start = {}, SourceMap(file), 0
-    if lines and lines[0].strip() == "---":
+    has_front_matter = bool(lines) and lines[0].strip() == "---"
+    if has_front_matter:
         end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
         if end is None:
             problems.append(Problem(file, 1, 1, "", "front matter starts with '---' but has no closing '---' line"))
@@ -82,25 +86,34 @@ def read_page(text: str, file: str, block_kinds: frozenset[str]) -> RawPage:
                 meta, meta_map = parse_yaml("\n".join(lines[1:end]), file, line_offset=1)
             except ValueError as e:
                 problems.extend(e.args[0])
-            meta = {} if meta is None else meta
+            if meta is not None and not isinstance(meta, dict):
+                problems.append(Problem(file, 1, 1, "", "the front matter must be 'key: value' lines, e.g. title: ..."))
+            meta = meta if isinstance(meta, dict) else {}
             start = end + 1
+    else:
+        problems.append(Problem(file, 1, 1, "", "the page has no front matter; start it with three lines: '---', 'title: ...', '---'"))
     body: list[str] = [""] * start  # keep line numbers of the Markdown equal to the file's
     blocks: list[RawBlock] = []
     links: list[LinkRef] = []
-    hazards: list[tuple[int, int, str]] = []
+    prose = [""] * len(lines)  # the lines outside code and blocks, for the raw-HTML scan
+    notes: list[Problem] = []
     i = start
     while i < len(lines):
         line = lines[i]
         m = FENCE_OPEN.match(line)
         if not m:
             _scan_links(line, i + 1, links)
-            hazards.extend((i + 1, col, what) for col, what in find_hazards(line))
+            prose[i] = blank_code_spans(line)
             body.append(line)
             i += 1
             continue
         fence, info = m.group("fence"), m.group("info").lower()
         close = next((j for j in range(i + 1, len(lines)) if _closes(lines[j], fence)), None)
         if info not in block_kinds:
+            close_kind = difflib.get_close_matches(info, sorted(block_kinds), n=1, cutoff=0.75) if info else []
+            if close_kind:
+                notes.append(Problem(file, i + 1, 1, "", f"'```{info}' is not a block type; did you mean '```{close_kind[0]}'? "
+                                     "(as written, it shows as code)", warning=True))
             # Ordinary code stays code; links inside it are not followed.
             stop = len(lines) if close is None else close + 1
             body.extend(lines[i:stop])
@@ -123,7 +136,8 @@ def read_page(text: str, file: str, block_kinds: frozenset[str]) -> RawPage:
         i = close + 1
     if problems:
         raise ValueError(problems)
-    return RawPage(file, meta, meta_map, "\n".join(body), blocks, links, hazards)
+    hazards = find_hazards("\n".join(prose))
+    return RawPage(file, meta, meta_map, "\n".join(body), blocks, links, hazards, has_front_matter, notes)
 
 
 def _closes(line: str, fence: str) -> bool:

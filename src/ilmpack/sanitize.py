@@ -7,6 +7,7 @@ stripping from an allow-list; the scan below only finds what to warn the author 
 
 from __future__ import annotations
 
+import bisect
 import re
 
 import nh3
@@ -36,19 +37,28 @@ ATTRIBUTES = {
 }
 
 
-def find_hazards(line: str) -> list[tuple[int, str]]:
-    """(column, what) for each construct in a Markdown line that would run or load code."""
-    # Code spans show their text literally, so `<script>` in backticks is harmless.
-    line = CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line)
+def blank_code_spans(line: str) -> str:
+    """The line with `code spans` blanked: they show their text literally, so `<script>` there is harmless."""
+    return CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line)
+
+
+def find_hazards(text: str) -> list[tuple[int, int, str]]:
+    """(line, column, what), 1-based, for each construct in Markdown text that would run or load code.
+
+    The text is scanned whole, so a tag whose event handler sits on the next line is found too;
+    the position is that of the tag, handler or link scheme itself.
+    """
+    starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
     out = []
-    for m in HAZARD.finditer(line):
+    for m in HAZARD.finditer(text):
         if m.group("tag"):
-            what = f"<{m.group('tag').lower()}>"
+            what, pos = f"<{m.group('tag').lower()}>", m.start()
         elif m.group("attr"):
-            what = f"the event handler {m.group('attr').lower()}="
+            what, pos = f"the event handler {m.group('attr').lower()}=", m.start("attr")
         else:
-            what = f"a {m.group('url').split(':')[0].strip().lower()}: link"
-        out.append((m.start() + 1, what))
+            what, pos = f"a {m.group('url').split(':')[0].strip().lower()}: link", m.start("url")
+        line = bisect.bisect_right(starts, pos)
+        out.append((line, pos - starts[line - 1] + 1, what))
     return out
 
 

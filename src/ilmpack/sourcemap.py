@@ -46,10 +46,11 @@ class SourceMap:
             path = path[:-1]
         return self.values.get(path, (1, 1))
 
-    def problem(self, path: KeyPath, message: str, *, key: bool = False, prefix: KeyPath = ()) -> Problem:
+    def problem(self, path: KeyPath, message: str, *, key: bool = False, prefix: KeyPath = (),
+                warning: bool = False) -> Problem:
         """A problem located at `path`; `prefix` is prepended to the printed key path only."""
         line, col = self.locate(path, key=key)
-        return Problem(self.file, line, col, format_key(tuple(prefix) + tuple(path)), message)
+        return Problem(self.file, line, col, format_key(tuple(prefix) + tuple(path)), message, warning)
 
 
 _FAST = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -131,7 +132,7 @@ def parse_yaml(text: str, file: str, *, line_offset: int = 0):
             line, col = mark(node)
             problems.append(Problem(file, line, col, format_key(path), f"cannot read this value: {e.problem}"))
             return None
-        if not isinstance(value, str) and node.style is None and node.value != _canonical(value):
+        if not isinstance(value, str) and not node.style and node.value != _canonical(value):
             smap.raw[path] = node.value  # 'no' read as false, '1.10' as 1.1: messages quote the text
         return value
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from pathlib import Path
 
 from jsonschema import Draft202012Validator
@@ -29,7 +30,7 @@ def validate_course(loaded: LoadedCourse) -> list[Problem]:
         return problems
     schema_errors = schema_problems(loaded.data, "course", loaded.smap)
     problems += schema_errors
-    for rules in (_language_rules, _id_rules, _completion_rules):
+    for rules in (_language_rules, _version_rules, _id_rules, _completion_rules):
         try:
             problems += rules(loaded)
         except (KeyError, TypeError, AttributeError, IndexError):
@@ -69,6 +70,9 @@ def _explain(error: ValidationError, smap: SourceMap, prefix: tuple) -> list[Pro
         return [Problem(*_loc(smap, path), format_key(prefix + path + (missing,)), "is missing; add it")]
     if kw == "not" and custom:
         return [smap.problem(path, custom, key=True, prefix=prefix)]
+    if kw == "type" and path in smap.raw and isinstance(inst, bool | None) and "string" in schema["type"]:
+        raw = smap.raw[path]
+        return [smap.problem(path, f"{raw} without quotes means {_describe(inst)} in YAML; write it in quotes: \"{raw}\"", prefix=prefix)]
     if kw == "type":
         want = schema["type"]
         want = " or ".join(TYPE_NAMES.get(t, t) for t in (want if isinstance(want, list) else [want]))
@@ -121,6 +125,8 @@ def _language_rules(loaded: LoadedCourse) -> list[Problem]:
     """Every text in every course language, and no text in another."""
     data, smap, out = loaded.data, loaded.smap, []
     langs = data["languages"]
+    if not isinstance(langs, list) or not all(isinstance(x, str) for x in langs):
+        return out  # the schema error on languages comes first
     for field in ("title", "description"):
         texts = data.get(field)
         if texts is None:
@@ -137,13 +143,24 @@ def _page_entries(data: dict) -> list[tuple[str, tuple]]:
     return [(p, ("modules", i, "pages", j)) for i, m in enumerate(data["modules"]) for j, p in enumerate(m["pages"])]
 
 
+def _version_rules(loaded: LoadedCourse) -> list[Problem]:
+    """A version like 1.10 unquoted is the number 1.1: say so (the raw text is used)."""
+    raw = loaded.smap.raw.get(("version",))
+    if raw is None or not isinstance(loaded.data.get("version"), int | float):
+        return []
+    message = f"{raw} is read as the number {loaded.data['version']}; write it in quotes: version: \"{raw}\""
+    return [loaded.smap.problem(("version",), message, warning=True)]
+
+
 def _id_rules(loaded: LoadedCourse) -> list[Problem]:
     """Module ids, page files and page ids are unique."""
     data, smap = loaded.data, loaded.smap
     out = _duplicates([(m["id"], ("modules", i, "id")) for i, m in enumerate(data["modules"])], smap, "module id")
     entries = _page_entries(data)
     out += _duplicates(entries, smap, "page")
-    distinct = {p: k for p, k in reversed(entries)}  # each file once, at its first place
+    distinct: dict[str, tuple] = {}
+    for p, k in entries:
+        distinct.setdefault(p, k)  # each file once, at its first place
     out += _duplicates([(_page_id(p), k) for p, k in distinct.items()], smap, "page id (file name without folder and .md)")
     return out
 
@@ -156,7 +173,8 @@ def _completion_rules(loaded: LoadedCourse) -> list[Problem]:
     test_pages = [(k, p) for (lang, p), page in loaded.pages.items() if lang == langs[0] and page.meta.get("test") is True
                   for k in [next(key for e, key in entries if e == p)]]
     test = completion.get("test", "passed" if test_pages else "none")
-    if test not in ("passed", "answered", "none") or any((langs[0], p) not in loaded.pages for p, _ in entries):
+    unsure = any(not isinstance(page.meta.get("test", False), bool) for page in loaded.pages.values())
+    if unsure or test not in ("passed", "answered", "none") or any((langs[0], p) not in loaded.pages for p, _ in entries):
         return out  # the schema error, or the page that could not be read, is the problem to fix first
     if len(test_pages) > 1:
         for key, _ in test_pages[1:]:
@@ -178,6 +196,8 @@ def _page_id(entry: str) -> str:
 
 def _langmap_rules(texts: dict, key: tuple, langs: list, smap: SourceMap) -> list[Problem]:
     out = []
+    if not isinstance(texts, dict):
+        return out  # the schema says it must be a mapping
     missing = [lang for lang in langs if lang not in texts]
     if missing:
         out.append(smap.problem(key, f"has no text for {', '.join(missing)}; add {missing[0]}: ..."))
@@ -204,9 +224,7 @@ def _page_problems(loaded: LoadedCourse) -> list[Problem]:
     out: list[Problem] = []
     block_ids: dict[tuple[str, str], Problem] = {}
     for (lang, entry), page in loaded.pages.items():
-        if not isinstance(page.meta, dict):
-            out.append(Problem(page.file, 1, 1, "", "the front matter must be 'key: value' lines, e.g. title: ..."))
-        else:
+        if page.has_front_matter:
             out += schema_problems(page.meta, "page", page.meta_map)
         for block in page.blocks:
             if block.data is None or not isinstance(block.data, dict):
@@ -223,6 +241,7 @@ def _page_problems(loaded: LoadedCourse) -> list[Problem]:
                     block_ids[(lang, bid)] = block.smap.problem(("id",), "")
             if not errs and block.kind == "question":
                 out += _question_rules(block.data, block.smap)
+        out += page.notes
         out += _link_problems(loaded, page, loaded.page_files[(lang, entry)])
         if not (isinstance(loaded.data, dict) and loaded.data.get("trusted_html") is True):
             hazards = [(page.file, line, col, "", what) for line, col, what in page.hazards]
@@ -242,7 +261,7 @@ def _block_hazards(value, smap: SourceMap, path: tuple) -> list[tuple]:
         return [h for i, v in enumerate(value) for h in _block_hazards(v, smap, path + (i,))]
     if isinstance(value, str) and find_hazards(value):
         line, col = smap.locate(path)
-        return [(smap.file, line, col, format_key(path), what) for _, what in find_hazards(value)]
+        return [(smap.file, line, col, format_key(path), what) for _, _, what in find_hazards(value)]
     return []
 
 
@@ -280,6 +299,8 @@ def _link_problems(loaded: LoadedCourse, page: RawPage, page_file: Path) -> list
 
 def is_local(url: str) -> bool:
     """True for a relative path to a file in the course (not a web link, anchor or e-mail)."""
+    if re.match(r"^[A-Za-z]:[/\\]", url):
+        return True  # C:/... is a Windows path, not a web address: the path rules say what is wrong
     return not (url.startswith(("#", "//")) or ":" in url.split("/", 1)[0])
 
 
