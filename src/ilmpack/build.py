@@ -9,7 +9,7 @@ from pathlib import Path
 from .errors import CourseError, Problem, UsageProblem
 from .loader import load_course
 from .model import Course, make_course
-from .package import write_package
+from .package import write_packages
 from .render import render_course
 from .targets import TARGETS, get_target
 from .validate import validate_course
@@ -70,9 +70,8 @@ def build_course(course_dir: str | Path, out_dir: str | Path = "build", *, fmt: 
     for lang in langs or course.languages:
         files, disk = target.package_files(render_course(course, lang))
         planned.append((lang, Path(out_dir) / target.package_name(lang), files, disk))
-    built = []
-    for lang, path, files, disk in planned:
-        write_package(path, files, disk)
-        log.info("wrote %s", path)
-        built.append(BuiltPackage(path, lang, fmt, len(files) + len(disk)))
+    write_packages([(path, files, disk) for _, path, files, disk in planned])
+    built = [BuiltPackage(path, lang, fmt, len(files) + len(disk)) for lang, path, files, disk in planned]
+    for pkg in built:
+        log.info("wrote %s", pkg.path)
     return BuildResult(built, checked.warnings)

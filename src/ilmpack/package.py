@@ -29,9 +29,30 @@ def zip_timestamp() -> tuple[int, int, int, int, int, int]:
     return time.gmtime(seconds)[:6]
 
 
-def write_package(target: Path, files: dict[str, bytes], disk_files: dict[str, Path]) -> Path:
-    """Write the zip atomically: a failure at any point leaves an existing `target` untouched."""
+def write_packages(packages: list[tuple[Path, dict[str, bytes], dict[str, Path]]]) -> list[Path]:
+    """Write several zips as one step: all are written to temporary files first, then moved into
+    place together, so a failure (or Ctrl+C) in any of them leaves every existing package untouched.
+    """
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for target, files, disk_files in packages:
+            staged.append((_write_temporary(target, files, disk_files), target))
+        for tmp, target in staged:
+            os.replace(tmp, target)
+    except OSError as e:
+        raise BuildError(f"cannot write {display_path(target)}: {e.strerror or e}; "
+                         "the previous package, if any, is unchanged") from e
+    finally:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)  # after a successful move there is nothing left to remove
+    return [target for target, _, _ in packages]
+
+
+def _write_temporary(target: Path, files: dict[str, bytes], disk_files: dict[str, Path]) -> Path:
+    """The zip for `target`, written to a temporary file beside it; removed again on any failure."""
     names = sorted(set(files) | set(disk_files), key=lambda n: (n != FIRST, n))
+    if target.is_dir():
+        raise IsADirectoryError(21, "Is a directory", str(target))
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
@@ -55,11 +76,7 @@ def write_package(target: Path, files: dict[str, bytes], disk_files: dict[str, P
                     with open(disk_files[name], "rb") as src, zf.open(info, "w", force_zip64=info.file_size > 2**31) as dst:
                         shutil.copyfileobj(src, dst, CHUNK)
         os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except OSError as e:
-        tmp.unlink(missing_ok=True)
-        raise BuildError(f"cannot write {display_path(target)}: {e.strerror or e}; the previous package, if any, is unchanged") from e
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return target
+    return tmp
