@@ -56,7 +56,8 @@ def read_text(path: Path, shown: str) -> str:
     """A text file's content, with size and encoding checked."""
     size = path.stat().st_size
     if size > MAX_TEXT_BYTES:
-        raise ValueError([Problem(shown, 0, 0, "", f"the file is {size // 1024 // 1024} MB; text files over {MAX_TEXT_BYTES // 1024 // 1024} MB are not read (split it, or move media out of it)")])
+        raise ValueError([Problem(shown, 0, 0, "", f"the file is {-(-size // 1024)} KB; text files over "
+                                  f"{MAX_TEXT_BYTES // 1024} KB (5 MB) are not read (split it, or move media out of it)")])
     return decode_text(path.read_bytes(), shown)
 
 
@@ -85,8 +86,12 @@ def _load_page(loaded: LoadedCourse, lang: str, entry: str, key: tuple, kinds: f
         path = resolve_inside(loaded.root, lang_dir, entry)
     except PathProblem as e:
         msg = str(e)
-        if msg.startswith("no such file"):
-            msg = f"no such file '{lang}/{entry}' (each language folder must hold every page)" + msg[len(f"no such file '{entry}'"):]
+        if e.case_hint:
+            # Page names are ids too (a-z only): the file is renamed, not course.yaml.
+            msg = (f"no such file '{lang}/{entry}'; the file is named '{e.case_hint}': rename it to "
+                   f"'{Path(entry).name}' (names are case-sensitive on the LMS)")
+        elif msg.startswith("no such file"):
+            msg = f"no such file '{lang}/{entry}' (each language folder must hold every page)"
         loaded.problems.append(loaded.smap.problem(key, msg))
         return
     shown = display_path(path)

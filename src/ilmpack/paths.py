@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from pathlib import Path, PurePosixPath
@@ -11,6 +12,10 @@ SAFE_NAME = re.compile(r"^[A-Za-z0-9._/-]+$")
 
 class PathProblem(ValueError):
     """A path an author wrote is unusable; the message says why and what to do."""
+
+    def __init__(self, message: str, case_hint: str | None = None):
+        super().__init__(message)
+        self.case_hint = case_hint  # the existing name that differs only in letter case
 
 
 def resolve_inside(root: Path, base: Path, target: str) -> Path:
@@ -22,7 +27,14 @@ def resolve_inside(root: Path, base: Path, target: str) -> Path:
     candidate = base / target
     root_resolved = root.resolve()
     # resolve() follows symlinks, so a link that points out of the course is caught here too.
-    resolved = candidate.resolve()
+    try:
+        resolved = candidate.resolve()
+    except RuntimeError as e:  # a symlink loop (Python < 3.13 raises RuntimeError for it)
+        raise PathProblem(f"'{target}' is a link that points to itself; put the file itself there") from e
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise PathProblem(f"'{target}' is a link that points to itself; put the file itself there") from e
+        raise
     if not resolved.is_relative_to(root_resolved):
         how = "is a link that points outside" if _is_link_inside(candidate, root_resolved) else "leaves"
         raise PathProblem(f"'{target}' {how} the course folder; keep files inside {root.name}/")
@@ -30,7 +42,7 @@ def resolve_inside(root: Path, base: Path, target: str) -> Path:
         hint = _case_hint(root_resolved, resolved)
         if resolved.is_dir():
             raise PathProblem(f"'{target}' is a folder, not a file")
-        raise PathProblem(f"no such file '{target}'" + (f"; did you mean '{hint}'? (names are case-sensitive on the LMS)" if hint else ""))
+        raise PathProblem(f"no such file '{target}'" + (f"; did you mean '{hint}'? (names are case-sensitive on the LMS)" if hint else ""), hint)
     return resolved
 
 
