@@ -321,21 +321,41 @@ def _translation_rules(loaded: LoadedCourse) -> list[Problem]:
             for lang in langs[1:]:
                 other = loaded.pages[(lang, entry)]
                 if bool(base.meta.get("test")) != bool(other.meta.get("test")):
-                    out.append(Problem(other.file, 1, 1, "test", f"differs from {base.file}; the test page must be the same in every language"))
-                if _shape(base) != _shape(other):
-                    out.append(Problem(other.file, other.blocks[0].line if other.blocks else 1, 1, "",
-                                       f"the blocks differ from {base.file} (ids, kinds, options or correct answers); "
-                                       "translations change only the words"))
+                    out.append(other.meta_map.problem(("test",), f"differs from {base.file}; the test page must be the same in every language"))
+                out += _block_differences(base, other)
     return out
 
 
-def _shape(page: RawPage) -> list:
-    shape = []
-    for b in page.blocks:
-        d = b.data
-        opts = [bool(o.get("correct")) for o in d.get("options", [])]
-        shape.append((b.kind, d.get("id"), d.get("kind"), d.get("correct"), tuple(opts)))
-    return shape
+SAME = "translations change only the words"
+
+
+def _block_differences(base: RawPage, other: RawPage) -> list[Problem]:
+    """Where a translated page's blocks differ from the first language's, key by key."""
+    if len(base.blocks) != len(other.blocks):
+        line = other.blocks[0].line if other.blocks else 1
+        return [Problem(other.file, line, 1, "", f"has {len(other.blocks)} blocks, but {base.file} has {len(base.blocks)}; "
+                        f"{SAME}: every block is in every language")]
+    out = []
+    for b0, b1 in zip(base.blocks, other.blocks):
+        d0, d1 = b0.data, b1.data
+        for key in ("id", "kind"):
+            if d0.get(key) != d1.get(key):
+                out.append(b1.smap.problem((key,), f"'{d1.get(key)}' is '{d0.get(key)}' in {base.file}; {SAME}: use the same {key}"))
+        if out:
+            continue
+        if d0.get("correct") != d1.get("correct"):
+            out.append(b1.smap.problem(("correct",), f"is {_describe(d1.get('correct'))} here but {_describe(d0.get('correct'))} "
+                                       f"in {base.file}; {SAME}, not the answers"))
+        o0, o1 = d0.get("options", []), d1.get("options", [])
+        if len(o0) != len(o1):
+            out.append(b1.smap.problem(("options",), f"has {len(o1)} options, but {len(o0)} in {base.file}; {SAME}"))
+            continue
+        for i, (a, b) in enumerate(zip(o0, o1)):
+            if bool(a.get("correct")) != bool(b.get("correct")):
+                path = ("options", i, "correct") if "correct" in b else ("options", i)
+                out.append(b1.smap.problem(path, f"option {i + 1} is {'right' if b.get('correct') else 'wrong'} here but "
+                                           f"{'right' if a.get('correct') else 'wrong'} in {base.file}; {SAME}, not the answers"))
+    return out
 
 
 __all__ = ["validate_course", "schema_problems", "is_local", "display_path"]
