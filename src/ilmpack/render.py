@@ -12,14 +12,17 @@ from urllib.parse import unquote
 
 import markdown
 import yaml
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateNotFound
+from jinja2 import (ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateNotFound,
+                    TemplateSyntaxError, UndefinedError)
 from markupsafe import Markup
 
-from .errors import BuildError
+from .errors import BuildError, CourseError, display_path
 from .model import Course, Page
 from .pages import PLACEHOLDER
 from .resources import data_dir
 from .sanitize import clean_html
+from .sourcemap import parse_yaml
+from .template_errors import syntax_problem, undefined_problem
 from .validate import is_local
 
 log = logging.getLogger(__name__)
@@ -126,7 +129,7 @@ def render_course(course: Course, lang: str) -> RenderedSco:
     }
     sco.files["index.html"] = _render(env, "index.html", context).encode("utf-8")
     for asset in ASSETS:
-        sco.files[asset] = _source(env, asset).encode("utf-8")
+        sco.files[asset] = _source(env, asset)[0].encode("utf-8")
     return sco
 
 
@@ -179,18 +182,25 @@ def script_json(data) -> Markup:
 
 
 def _strings(env: Environment, lang: str) -> dict:
-    all_strings = yaml.safe_load(_source(env, "strings.yaml"))
-    if lang in all_strings:
-        return all_strings[lang]
-    log.warning("no UI strings for language %r; using English", lang)
-    return all_strings["en"]
-
-
-def _source(env: Environment, name: str) -> str:
+    text, filename = _source(env, "strings.yaml")
     try:
-        return env.loader.get_source(env, name)[0]
+        all_strings, smap = parse_yaml(text, display_path(filename))
+    except ValueError as e:
+        raise CourseError(e.args[0]) from e
+    for code in (lang, "en"):
+        if isinstance(all_strings, dict) and isinstance(all_strings.get(code), dict):
+            if code != lang:
+                log.warning("no UI strings for language %r; using English", lang)
+            return all_strings[code]
+    raise CourseError(smap.problem((), f"needs the interface texts for '{lang}' (or 'en') as 'key: text' lines"))
+
+
+def _source(env: Environment, name: str) -> tuple[str, str]:
+    try:
+        text, filename, _ = env.loader.get_source(env, name)
     except TemplateNotFound as e:
         raise BuildError(f"template file '{name}' not found in the course's templates/, the project's or ilmpack's defaults") from e
+    return text, filename
 
 
 def _render(env: Environment, name: str, context: dict) -> str:
@@ -198,6 +208,11 @@ def _render(env: Environment, name: str, context: dict) -> str:
         return env.get_template(name).render(context)
     except TemplateNotFound as e:
         raise BuildError(f"template file '{name}' not found in the course's templates/, the project's or ilmpack's defaults") from e
+    except TemplateSyntaxError as e:
+        raise CourseError(syntax_problem(e)) from e
+    except UndefinedError as e:
+        dirs = [Path(p) for loader in env.loader.loaders for p in loader.searchpath]
+        raise CourseError(undefined_problem(e, dirs)) from e
 
 
 class _LinkRewriter(markdown.treeprocessors.Treeprocessor):
