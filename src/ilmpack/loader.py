@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,7 +13,8 @@ from .resources import block_kinds
 from .sourcemap import SourceMap, parse_yaml
 
 COURSE_FILE = "course.yaml"
-MAX_TEXT_BYTES = 5 * 1024 * 1024  # a page or course.yaml larger than this is surely a mistake
+MAX_TEXT_BYTES = 5 * 1024 * 1024
+LANG = re.compile(r"[a-z]{2,3}(-[A-Z]{2})?")  # a page or course.yaml larger than this is surely a mistake
 
 
 @dataclass
@@ -66,7 +68,9 @@ def _load_pages(loaded: LoadedCourse) -> None:
     data = loaded.data
     if not isinstance(data, dict):
         return
-    langs = [x for x in data.get("languages") or [] if isinstance(x, str)] if isinstance(data.get("languages"), list) else []
+    # Only well-formed codes become folder names; the schema reports the others.
+    langs = [x for x in data["languages"] if isinstance(x, str) and LANG.fullmatch(x)] \
+        if isinstance(data.get("languages"), list) else []
     modules = data.get("modules") if isinstance(data.get("modules"), list) else []
     kinds = block_kinds()
     for mi, module in enumerate(modules):

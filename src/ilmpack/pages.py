@@ -12,7 +12,11 @@ from .sourcemap import SourceMap, parse_yaml
 
 FENCE_OPEN = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`\s]*)\s*$")
 # Inline links and images `[text](target)` / `![alt](target "title")`, and reference definitions.
-LINK = re.compile(r"!?\[(?:[^\]\\]|\\.)*\]\(\s*<?(?P<url>[^)\s>]+)>?")
+# The link text may not hold '[': each try stops at the next one, so a line of brackets is linear.
+LINK = re.compile(r"!?\[(?:[^\[\]\\]|\\.){0,1000}\]\(\s*<?(?P<url>[^)\s>]+)>?")
+# Python-Markdown takes quadratic time over many '[' that open no link; escaped, they are plain text.
+MANY_BRACKETS = 100
+LONE_BRACKET = re.compile(r"(?<!\\)\[(?!(?:[^\[\]\\]|\\.){0,1000}\][(\[:])")
 REFDEF = re.compile(r"^ {0,3}\[[^\]]+\]:\s*<?(?P<url>\S+?)>?(\s|$)")
 RAW_SRC = re.compile(r"""\b(?:src|href|poster)\s*=\s*["'](?P<url>[^"']+)["']""", re.I)
 
@@ -104,7 +108,7 @@ def read_page(text: str, file: str, block_kinds: frozenset[str]) -> RawPage:
         if not m:
             _scan_links(line, i + 1, links)
             prose[i] = blank_code_spans(line)
-            body.append(line)
+            body.append(LONE_BRACKET.sub(r"\\[", line) if line.count("[") > MANY_BRACKETS else line)
             i += 1
             continue
         fence, info = m.group("fence"), m.group("info").lower()

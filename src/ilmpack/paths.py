@@ -20,6 +20,8 @@ class PathProblem(ValueError):
 
 def resolve_inside(root: Path, base: Path, target: str) -> Path:
     """Resolve `target` (relative to folder `base`) and make sure it stays inside `root` and exists."""
+    if "\x00" in target:
+        raise PathProblem(f"{target!r} holds a NUL character; write the file name again")
     if "\\" in target:
         raise PathProblem(f"'{target}' uses '\\'; write paths with '/'")
     if target.startswith("/") or re.match(r"^[A-Za-z]:", target):

@@ -159,7 +159,7 @@ def _canonical(value) -> str:
 def _alias_problem(text: str, file: str, line_offset: int) -> Problem:
     """Where the first alias is, and what to do (events carry the marks the nodes lost)."""
     anchors = {}
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+    for event in yaml.parse(text, Loader=_FAST):  # the parser that read the document reads it again
         anchor = getattr(event, "anchor", None)
         if isinstance(event, yaml.AliasEvent):
             m = event.start_mark
