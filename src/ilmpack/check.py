@@ -72,7 +72,7 @@ def check_package(path: str | os.PathLike) -> list[Problem]:
         elif path.exists():
             problems = _check_zip(path, label)
         else:
-            problems = [Problem(label, message="no such file or folder")]
+            problems = [Problem(label, message="no such file or folder; give the path of a .zip package or of the folder it unzips to")]
     except Exception as e:  # the admin must get an answer, not a traceback, whatever the file holds
         log.exception("checking %s failed", label)
         problems = [Problem(label, message=f"ilmpack could not finish checking it ({type(e).__name__}: {e}); "

@@ -52,9 +52,9 @@ def find_hazards(text: str) -> list[tuple[int, int, str]]:
     out = []
     for m in HAZARD.finditer(text):
         if m.group("tag"):
-            what, pos = f"<{m.group('tag').lower()}>", m.start()
+            what, pos = f"<{m.group('tag').lower()}> in raw HTML", m.start()
         elif m.group("attr"):
-            what, pos = f"the event handler {m.group('attr').lower()}=", m.start("attr")
+            what, pos = f"the event handler {m.group('attr').lower()}= in raw HTML", m.start("attr")
         else:
             what, pos = f"a {m.group('url').split(':')[0].strip().lower()}: link", m.start("url")
         line = bisect.bisect_right(starts, pos)

@@ -178,7 +178,8 @@ def _completion_rules(loaded: LoadedCourse) -> list[Problem]:
         return out  # the schema error, or the page that could not be read, is the problem to fix first
     if len(test_pages) > 1:
         for key, _ in test_pages[1:]:
-            out.append(smap.problem(key, "only one page may be the test (test: true); merge the test pages"))
+            out.append(smap.problem(key, f"only one page may be the test (test: true), and {test_pages[0][1]} is already; "
+                                    "merge the two test pages"))
     if test in ("passed", "answered") and not test_pages:
         out.append(smap.problem(("completion", "test"), f"test: {test} needs a test page; add 'test: true' to the front matter of the test page, or set test: none"))
     if test == "none" and test_pages:
@@ -247,7 +248,7 @@ def _page_problems(loaded: LoadedCourse) -> list[Problem]:
             hazards = [(page.file, line, col, "", what) for line, col, what in page.hazards]
             for block in page.blocks:
                 hazards += _block_hazards(block.data, block.smap, ())
-            out += [Problem(file, line, col, key, f"{what} in raw HTML is removed from the package, since it could run "
+            out += [Problem(file, line, col, key, f"{what} is removed from the package, since it could run "
                             "inside the LMS; if you wrote or checked this HTML, set trusted_html: true in course.yaml",
                             warning=True) for file, line, col, key, what in hazards]
     return out

@@ -41,9 +41,10 @@ class Scorm12Target(Target):
                 out.append(loaded.smap.problem(("modules",), f"{lang}: the course has too many pages for SCORM 1.2 to remember "
                                                f"which were seen ({essential} of {SUSPEND_LIMIT} characters); split it into several courses"))
             elif worst > SUSPEND_LIMIT:
-                out.append(Problem(loaded.smap.file, 1, 1, "", f"{lang}: a learner's answers may need {worst} characters, over "
-                                   f"SCORM 1.2's {SUSPEND_LIMIT}; on resume some knowledge-check answers will be forgotten "
-                                   "(progress and score are always kept). Use fewer knowledge checks, or split the course", warning=True))
+                out.append(loaded.smap.problem(("modules",), f"{lang}: a learner's answers may need {worst} characters, over "
+                                               f"SCORM 1.2's {SUSPEND_LIMIT}; on resume some knowledge-check answers will be "
+                                               "forgotten (progress and score are always kept). Use fewer knowledge checks, "
+                                               "or split the course", warning=True))
         return out
 
     def identifiers(self, lang: str) -> dict[str, str]:
