@@ -135,7 +135,7 @@ def test_truncated_zip():
 
 
 def test_no_such_file():
-    assert [str(p) for p in check_package("gone.zip")] == ["gone.zip: no such file or folder"]
+    assert [str(p) for p in check_package("gone.zip")] == ["gone.zip: no such file or folder; give the path of a .zip package or of the folder it unzips to"]
 
 
 def test_central_directory_pointing_past_the_data():
