@@ -101,7 +101,7 @@ def render_course(course: Course, lang: str) -> RenderedSco:
         for entry in module.pages:
             page = course.pages[(lang, entry)]
             number += 1
-            links.page = page
+            links.rewriter.page = page
             html = render_page(env, md.reset(), course, page, strings, questions, number)
             view = PageView(page.id, page.title, html, module.id, number, page.is_test)
             views.append(view)
@@ -218,25 +218,10 @@ def _render(env: Environment, name: str, context: dict) -> str:
 class _LinkRewriter(markdown.treeprocessors.Treeprocessor):
     """Point local media at their package path, pages at in-course anchors, web links at a new tab."""
 
-    def __init__(self, md, ext: "_LinkExtension"):
+    def __init__(self, md, course: Course, sco: RenderedSco, page_ids: dict):
         super().__init__(md)
-        self.ext = ext
-
-    @property
-    def page(self) -> Page:
-        return self.ext.page
-
-    @property
-    def course(self) -> Course:
-        return self.ext.course
-
-    @property
-    def sco(self) -> RenderedSco:
-        return self.ext.sco
-
-    @property
-    def page_ids(self) -> dict:
-        return self.ext.page_ids
+        self.course, self.sco, self.page_ids = course, sco, page_ids
+        self.page: Page | None = None  # set before each page is converted
 
     def run(self, root: ET.Element) -> None:
         levels = [int(el.tag[1]) for el in root.iter() if re.fullmatch(r"h[1-6]", el.tag)]
@@ -271,12 +256,13 @@ class _LinkRewriter(markdown.treeprocessors.Treeprocessor):
 
 
 class _LinkExtension(markdown.Extension):
-    """Holds the page being converted, so one Markdown parser serves a whole language."""
+    """Adds the link rewriter; one Markdown parser then serves a whole language."""
 
     def __init__(self, course: Course, sco: RenderedSco, page_ids: dict):
         super().__init__()
-        self.course, self.sco, self.page_ids = course, sco, page_ids
-        self.page: Page | None = None
+        self.args = (course, sco, page_ids)
+        self.rewriter: _LinkRewriter | None = None
 
     def extendMarkdown(self, md):  # noqa: N802 - Python-Markdown's name
-        md.treeprocessors.register(_LinkRewriter(md, self), "ilmpack-links", 5)
+        self.rewriter = _LinkRewriter(md, *self.args)
+        md.treeprocessors.register(self.rewriter, "ilmpack-links", 5)
