@@ -229,3 +229,14 @@ def test_schema_errors_do_not_hide_other_rules(make_course):
         "course.yaml:25:1: colour: unknown key 'colour'; allowed keys: completion, description, id, languages, "
         "mastery_score, modules, title, trusted_html, version",
     ]
+
+
+def test_translation_rules_run_when_there_are_only_warnings(make_course):
+    data = course_data(languages=["nb", "nn"], title={"nb": "D", "nn": "D"}, description={"nb": "D", "nn": "D"})
+    data["modules"][0]["title"]["nn"] = "Del 1"
+    page = PAGE_NB + "\n<script>x()</script>\n"  # a warning only
+    nn_test = TEST_NB.replace("id: t-2", "id: t-9")
+    root = make_course(course=data, files={"nb/01-start.md": page, "nb/02-test.md": TEST_NB,
+                                           "nn/01-start.md": PAGE_NB, "nn/02-test.md": nn_test})
+    got = [line for line in problems_of(root) if "warning" not in line]
+    assert got == ["nn/02-test.md:13:5: id: 't-9' is 't-2' in demo/nb/02-test.md; translations change only the words: use the same id"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from jsonschema import Draft202012Validator
@@ -38,18 +39,22 @@ def validate_course(loaded: LoadedCourse) -> list[Problem]:
             if not schema_errors:
                 raise
     problems += _page_problems(loaded)
-    if not problems:
+    if not any(not p.warning for p in problems):
         problems += _translation_rules(loaded)
     return problems
 
 
 def schema_problems(data, schema_name: str, smap: SourceMap, prefix: tuple = ()) -> list[Problem]:
     """Problems of `data` against `schemas/<schema_name>.schema.json`, one per real mistake."""
-    validator = Draft202012Validator(load_schema(schema_name))
     out: list[Problem] = []
-    for error in validator.iter_errors(data):
+    for error in _validator(schema_name).iter_errors(data):
         out.extend(_explain(error, smap, prefix))
     return out
+
+
+@lru_cache(maxsize=None)
+def _validator(schema_name: str) -> Draft202012Validator:
+    return Draft202012Validator(load_schema(schema_name))
 
 
 def _explain(error: ValidationError, smap: SourceMap, prefix: tuple) -> list[Problem]:
