@@ -615,15 +615,33 @@
     });
   }
 
+  // A test question left unanswered: its error line is shown and added to
+  // the question group's description, so a screen reader reads it when
+  // focus lands in the group (3.3.1).
+  function markMissing(box, missing) {
+    if (!box) return;
+    box.classList.toggle("is-missing", missing);
+    var err = $("[data-q-error]", box);
+    if (!err) return;
+    err.hidden = !missing;
+    var group = $("fieldset", box);
+    if (!group || !err.id) return;
+    var ids = (group.getAttribute("aria-describedby") || "").split(/\s+/).filter(function (x) {
+      return x && x !== err.id;
+    });
+    if (missing) ids.push(err.id);
+    if (ids.length) group.setAttribute("aria-describedby", ids.join(" "));
+    else group.removeAttribute("aria-describedby");
+  }
+
   function clearQuestionMarks() {
     TEST_IDS.forEach(function (id) {
       var box = questionBox(id);
       if (!box) return;
-      box.classList.remove("is-correct", "is-wrong", "is-missing");
+      box.classList.remove("is-correct", "is-wrong");
+      markMissing(box, false);
       var r = $("[data-q-result]", box);
       if (r) { r.hidden = true; r.textContent = ""; }
-      var err = $("[data-q-error]", box);
-      if (err) err.hidden = true;
     });
   }
 
@@ -700,11 +718,7 @@
       var box = questionBox(id);
       var empty = readAnswer(id).length === 0;
       if (empty) missing.push(id);
-      if (box) {
-        box.classList.toggle("is-missing", empty);
-        var err = $("[data-q-error]", box);
-        if (err) err.hidden = !empty;
-      }
+      markMissing(box, empty);
     });
     if (missing.length) {
       testUi.message.textContent = str("unanswered", {count: missing.length});
@@ -775,6 +789,8 @@
     if (ui.toc) ui.toc.hidden = true;
     if (ui.tocToggle) ui.tocToggle.hidden = true;
     if (ui.finishedText) ui.finishedText.textContent = text;
+    // 2.4.2: the title names what is shown now.
+    document.title = str("finished_title") + " – " + config.title;
     if (ui.finished) {
       ui.finished.hidden = false;
       window.scrollTo(0, 0);
@@ -891,11 +907,7 @@
       if (QUESTIONS[id].scored) {
         var keys = readAnswer(id);
         if (keys.length) state.draft[id] = keys; else delete state.draft[id];
-        if (keys.length) {
-          box.classList.remove("is-missing");
-          var err = $("[data-q-error]", box);
-          if (err) err.hidden = true;
-        }
+        if (keys.length) markMissing(box, false);
       } else {
         // The shown feedback belongs to the old choice.
         var out = $("[data-feedback]", box);

@@ -11,6 +11,7 @@ Layout served on 127.0.0.1:<free port>:
     /harness.html, /harness.js      tests/browser/harness/
     /scorm-again/scorm12.js         node_modules/scorm-again/dist/scorm12.js
     /sco/...                        the extracted package
+    /sco-nn/...                     the nynorsk package (fixture sco_nn_path)
 
 Environment:
     CI                    set: missing Chromium / scorm-again fails the tests
@@ -203,6 +204,26 @@ def built_package(tmp_path_factory) -> BuiltPackage:
     )
 
 
+@pytest.fixture(scope="session")
+def built_package_nn(tmp_path_factory, built_package) -> BuiltPackage:
+    """The nynorsk package of the same build (`ilmpack build` writes every
+    language at once, so this costs no second build). Skipped when there is
+    no <id>-nn-scorm12.zip next to the bokmål one."""
+    nb_zip = built_package.zip_path
+    zip_path = nb_zip.with_name(nb_zip.name.replace(f"-{LANG}-scorm12", "-nn-scorm12"))
+    if zip_path == nb_zip or not zip_path.is_file():
+        pytest.skip(f"no nynorsk package next to {nb_zip}")
+    sco_dir = tmp_path_factory.mktemp("package-nn")
+    _safe_extract(zip_path, sco_dir)
+    config = read_runtime_config(sco_dir / "index.html")
+    return BuiltPackage(
+        zip_path=zip_path,
+        sco_dir=sco_dir,
+        config=config,
+        mastery_score=read_mastery_score(sco_dir / "imsmanifest.xml"),
+    )
+
+
 # ---------------------------------------------------------------------------
 # The LMS: a static, same-origin web server
 
@@ -228,6 +249,13 @@ def lms_root(tmp_path_factory, built_package) -> Path:
     shutil.copy2(SCORM_AGAIN_JS, root / "scorm-again" / "scorm12.js")
     shutil.copytree(built_package.sco_dir, root / "sco")
     return root
+
+
+@pytest.fixture(scope="session")
+def sco_nn_path(lms_root, built_package_nn) -> str:
+    """The nynorsk package served next to the bokmål one, at /sco-nn/."""
+    shutil.copytree(built_package_nn.sco_dir, lms_root / "sco-nn")
+    return "/sco-nn/index.html"
 
 
 @pytest.fixture(scope="session")
@@ -274,8 +302,10 @@ class Browsing:
     page_errors: list[str] = field(default_factory=list)
     _contexts: list = field(default_factory=list)
 
-    def new_page(self):
-        context = self.browser.new_context()
+    def new_page(self, **context_options):
+        """A page in a fresh context; context_options as Browser.new_context
+        takes them (viewport, device_scale_factor, reduced_motion, ...)."""
+        context = self.browser.new_context(**context_options)
         self._contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(STEP_TIMEOUT_MS)
