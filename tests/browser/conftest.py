@@ -191,15 +191,18 @@ def built_package(tmp_path_factory) -> BuiltPackage:
         )
         zip_path = zips[0]
 
-    sco_dir = tmp_path_factory.mktemp("package")
+    return _unpack(zip_path, tmp_path_factory.mktemp("package"))
+
+
+def _unpack(zip_path: Path, sco_dir: Path) -> BuiltPackage:
+    """Extract a package where the test LMS serves it, and read what the tests need from it."""
     _safe_extract(zip_path, sco_dir)
     assert (sco_dir / "imsmanifest.xml").is_file(), "imsmanifest.xml is not at the zip root"
     assert (sco_dir / "index.html").is_file(), "index.html is not at the zip root"
-    config = read_runtime_config(sco_dir / "index.html")
     return BuiltPackage(
         zip_path=zip_path,
         sco_dir=sco_dir,
-        config=config,
+        config=read_runtime_config(sco_dir / "index.html"),
         mastery_score=read_mastery_score(sco_dir / "imsmanifest.xml"),
     )
 
@@ -213,15 +216,7 @@ def built_package_nn(tmp_path_factory, built_package) -> BuiltPackage:
     zip_path = nb_zip.with_name(nb_zip.name.replace(f"-{LANG}-scorm12", "-nn-scorm12"))
     if zip_path == nb_zip or not zip_path.is_file():
         pytest.skip(f"no nynorsk package next to {nb_zip}")
-    sco_dir = tmp_path_factory.mktemp("package-nn")
-    _safe_extract(zip_path, sco_dir)
-    config = read_runtime_config(sco_dir / "index.html")
-    return BuiltPackage(
-        zip_path=zip_path,
-        sco_dir=sco_dir,
-        config=config,
-        mastery_score=read_mastery_score(sco_dir / "imsmanifest.xml"),
-    )
+    return _unpack(zip_path, tmp_path_factory.mktemp("package-nn"))
 
 
 # ---------------------------------------------------------------------------
