@@ -212,11 +212,11 @@ class Player:
             "() => lmsLog.some(c => c.fn === 'LMSFinish')", timeout=STEP_TIMEOUT_MS
         )
 
-    def play_to_the_end(self, *, right: bool, start: int = 0) -> int:
+    def play_to_the_end(self, *, right: bool | set, start: int = 0) -> int:
         """From page index `start` (shown now), visit every page with Next,
         answer each knowledge check right, answer the scored test right or
-        wrong and submit it. Returns the number of LMS calls made before the
-        test was submitted."""
+        wrong (or right only the question ids in a set) and submit it. Returns
+        the number of LMS calls made before the test was submitted."""
         calls_before_submit = None
         pages = self.package.page_ids
         test_pages = set(self.package.test_page_ids)
@@ -233,7 +233,8 @@ class Player:
             if page_id in test_pages:
                 for qid, q in questions.items():
                     if q["scored"]:
-                        self.answer(qid, q["correct"] if right else wrong_keys(q))
+                        ok = qid in right if isinstance(right, set) else right
+                        self.answer(qid, q["correct"] if ok else wrong_keys(q))
                 calls_before_submit = len(self.lms_log())
                 self.submit_test()
             if n + 1 < len(pages):
@@ -494,4 +495,48 @@ def test_lms_refusing_session_time_keeps_results(browsing, built_package):
     assert calls(log, "LMSSetValue", "cmi.core.session_time"), "session_time never set"
     assert core["lesson_status"] == "passed"
     assert core["score"]["raw"] == "100"
+    browsing.assert_no_page_errors()
+
+
+def test_mastery_score_from_the_lms_wins_over_the_manifest(browsing, built_package):
+    """An admin lowers the mastery score in the LMS: 60 % now passes (the manifest says 80)."""
+    pkg = built_package
+    scored = list(pkg.scored_questions)
+    assert len(scored) == 5, "this test assumes the sample's 5-question test"
+    assert float(pkg.mastery_score) > 60, "the manifest's mastery score must fail 60 % for this test to mean anything"
+    cmi = lms_cmi(pkg)
+    cmi["student_data"] = {"mastery_score": "50"}
+    player = Player.in_lms(browsing, pkg, cmi)
+    player.play_to_the_end(right=set(scored[:3]))
+    player.finish()
+    core = player.lms_cmi()["core"]
+    assert_clean_session(player.lms_log())
+    assert core["score"]["raw"] == "60"
+    assert core["lesson_status"] == "passed"
+    browsing.assert_no_page_errors()
+
+
+def test_test_before_all_pages_keeps_incomplete_until_pages_are_seen(browsing, built_package):
+    """completion.pages is 100: a learner who jumps to the test gets no score or status
+    until the skipped pages are opened; then the result is reported."""
+    pkg = built_package
+    assert pkg.config["completion"]["pages"] == 100
+    test_page = pkg.test_page_ids[0]
+    player = Player.in_lms(browsing, pkg, lms_cmi(pkg))
+    player.frame.locator(f'a[data-goto="{test_page}"]').click()
+    expect(player.frame.locator(SHOWN_PAGE)).to_have_attribute("data-page-id", test_page)
+    for qid, q in pkg.scored_questions.items():
+        player.answer(qid, q["correct"])
+    player.submit_test()
+    log = player.lms_log()
+    assert not set_values(log, r"cmi\.core\.score\..*"), "a score was reported before every page was seen"
+    assert [v for _, v in set_values(log, r"cmi\.core\.lesson_status")] == ["incomplete"]
+    for page_id in pkg.page_ids:
+        if page_id != test_page:
+            player.frame.locator(f'a[data-goto="{page_id}"]').click()
+            expect(player.frame.locator(SHOWN_PAGE)).to_have_attribute("data-page-id", page_id)
+    core = player.lms_cmi()["core"]
+    assert core["score"]["raw"] == "100"
+    assert core["lesson_status"] == "passed"
+    assert_clean_session(player.lms_log())
     browsing.assert_no_page_errors()
