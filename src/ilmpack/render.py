@@ -139,7 +139,9 @@ def render_page(env, md: markdown.Markdown, course, page: Page, strings, questio
     if not course.trusted_html:
         html = clean_html(html)
     for block in page.blocks:
-        ctx = {"lang": page.lang, "strings": strings, "page": {"id": page.id, "title": page.title, "is_test": page.is_test, "number": number}}
+        # Every block template gets the block's own data; a kind with richer needs adds a view.
+        ctx = {"lang": page.lang, "strings": strings, "block": dict(block.data),
+               "page": {"id": page.id, "title": page.title, "is_test": page.is_test, "number": number}}
         if block.kind == "question":
             q = question_view(block.data, scored=page.is_test, trusted=course.trusted_html)
             questions[q["id"]] = {"kind": q["kind"], "scored": q["scored"], "page": page.id,
