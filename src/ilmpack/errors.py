@@ -63,7 +63,7 @@ class CourseError(IlmpackError):
     def __init__(self, problems: list[Problem] | Problem, closing: str = "nothing was written."):
         if isinstance(problems, Problem):
             problems = [problems]
-        self.problems = sorted(set(problems), key=_problem_order)
+        self.problems = sorted(set(problems))
         self.closing = closing
         super().__init__(self.render())
 
@@ -76,10 +76,6 @@ class CourseError(IlmpackError):
 
     def show(self, file=None) -> None:  # noqa: D102 - click's hook
         click.echo(self.render(), file=file, err=True)
-
-
-def _problem_order(p: Problem):
-    return (p.file, p.line, p.column, p.key, p.message)
 
 
 class UsageProblem(IlmpackError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import re
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 SAFE_NAME = re.compile(r"^[A-Za-z0-9._/-]+$")
 
@@ -69,16 +69,18 @@ def _case_hint(root: Path, missing: Path) -> str | None:
     return here.name
 
 
-def package_path(root: Path, file: Path) -> str:
-    """The file's path inside the package: its path in the course folder, with '/'."""
-    return PurePosixPath(file.relative_to(root.resolve()).as_posix()).as_posix()
+NORWEGIAN = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "Æ": "Ae", "Ø": "O", "Å": "A"})
+
+
+def ascii_name(text: str, allowed: str = r"A-Za-z0-9._/-") -> str:
+    """`text` with æ, ø, å spelt out and any run of other characters outside `allowed` as '-'."""
+    return re.sub(rf"[^{allowed}]+", "-", text.translate(NORWEGIAN))
 
 
 def check_package_name(name: str) -> str | None:
     """A message when a file name would break on some LMS unzippers, else None."""
     if SAFE_NAME.match(name):
         return None
-    suggestion = re.sub(r"[^A-Za-z0-9._/-]+", "-", name.replace("æ", "ae").replace("ø", "o").replace("å", "a")
-                        .replace("Æ", "Ae").replace("Ø", "O").replace("Å", "A"))
+    suggestion = ascii_name(name)
     return (f"the file name '{name}' has spaces or characters some LMSs cannot unzip; "
             f"rename it to '{suggestion}' (a-z, 0-9, '.', '-', '_')")

@@ -11,7 +11,6 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import markdown
-import yaml
 from jinja2 import (ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateNotFound,
                     TemplateSyntaxError, UndefinedError)
 from markupsafe import Markup

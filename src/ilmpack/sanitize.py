@@ -32,7 +32,6 @@ ATTRIBUTES = {
     "td": {"style", "colspan", "rowspan"},
     "th": {"style", "colspan", "rowspan", "scope"},
     "ol": {"start", "type"},
-    "abbr": {"title"},
     "time": {"datetime"},
 }
 

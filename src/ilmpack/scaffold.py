@@ -8,6 +8,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from .errors import IlmpackError, display_path
+from .paths import ascii_name
 from .resources import data_dir
 
 
@@ -16,7 +17,7 @@ def new_course(name: str | Path) -> str:
     target = Path(name)
     if target.exists() and any(target.iterdir()):
         raise IlmpackError(f"{display_path(target)} already exists and is not empty; choose a new folder name")
-    course_id = re.sub(r"[^a-z0-9]+", "-", target.name.lower().replace("æ", "ae").replace("ø", "o").replace("å", "a")).strip("-")
+    course_id = ascii_name(target.name.lower(), "a-z0-9").strip("-")
     if not re.fullmatch(r"[a-z][a-z0-9-]*[a-z0-9]", course_id or ""):
         raise IlmpackError(f"cannot make a course id from '{target.name}'; use a folder name of letters a-z, e.g. mitt-kurs")
     source = data_dir("templates") / "new-course"

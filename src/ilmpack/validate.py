@@ -6,11 +6,12 @@ import difflib
 import re
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import unquote
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from .errors import Problem, display_path
+from .errors import Problem
 from .loader import LoadedCourse
 from .pages import RawPage
 from .paths import PathProblem, check_package_name, resolve_inside
@@ -291,7 +292,7 @@ def _link_problems(loaded: LoadedCourse, page: RawPage, page_file: Path) -> list
         if not target:
             continue
         try:
-            resolved = resolve_inside(loaded.root, page_file.parent, _unquote(target))
+            resolved = resolve_inside(loaded.root, page_file.parent, unquote(target))
         except PathProblem as e:
             out.append(Problem(page.file, link.line, link.column, "", str(e)))
             continue
@@ -308,12 +309,6 @@ def is_local(url: str) -> bool:
     if re.match(r"^[A-Za-z]:[/\\]", url):
         return True  # C:/... is a Windows path, not a web address: the path rules say what is wrong
     return not (url.startswith(("#", "//")) or ":" in url.split("/", 1)[0])
-
-
-def _unquote(url: str) -> str:
-    from urllib.parse import unquote
-
-    return unquote(url)
 
 
 def _translation_rules(loaded: LoadedCourse) -> list[Problem]:
@@ -364,4 +359,4 @@ def _block_differences(base: RawPage, other: RawPage) -> list[Problem]:
     return out
 
 
-__all__ = ["validate_course", "schema_problems", "is_local", "display_path"]
+__all__ = ["validate_course", "schema_problems", "is_local"]
