@@ -9,7 +9,7 @@ from pathlib import Path
 from .errors import Problem, display_path
 from .pages import RawPage, decode_text, read_page
 from .paths import PathProblem, resolve_inside
-from .resources import block_kinds
+from .blocks import block_kinds
 from .sourcemap import SourceMap, parse_yaml
 
 COURSE_FILE = "course.yaml"

@@ -7,6 +7,7 @@ import logging
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -15,6 +16,7 @@ from jinja2 import (ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
                     TemplateSyntaxError, UndefinedError)
 from markupsafe import Markup
 
+from .blocks import BlockPage, get_block
 from .errors import BuildError, CourseError, display_path
 from .model import Course, Page
 from .pages import PLACEHOLDER
@@ -28,7 +30,6 @@ log = logging.getLogger(__name__)
 
 ASSETS = ("assets/ilmpack.js", "assets/ilmpack.css")
 MD_EXTENSIONS = ["tables", "fenced_code", "sane_lists"]
-OPTION_KEYS = "abcdefghijklmnopqrstuvwxyz"
 _INLINE = markdown.Markdown(extensions=MD_EXTENSIONS)  # built once: building a parser costs more than a prompt
 
 
@@ -93,7 +94,7 @@ def render_course(course: Course, lang: str) -> RenderedSco:
     md = markdown.Markdown(extensions=MD_EXTENSIONS + [links], output_format="html")
     views: list[PageView] = []
     modules: list[ModuleView] = []
-    questions: dict[str, dict] = {}
+    entries: dict[str, dict] = {"questions": {}}
     number = 0
     for module in course.modules:
         mview = ModuleView(module.id, module.title[lang], [])
@@ -101,7 +102,7 @@ def render_course(course: Course, lang: str) -> RenderedSco:
             page = course.pages[(lang, entry)]
             number += 1
             links.rewriter.page = page
-            html = render_page(env, md.reset(), course, page, strings, questions, number)
+            html = render_page(env, md.reset(), course, page, strings, entries, number)
             view = PageView(page.id, page.title, html, module.id, number, page.is_test)
             views.append(view)
             mview.pages.append(view)
@@ -114,7 +115,7 @@ def render_course(course: Course, lang: str) -> RenderedSco:
         "masteryScore": course.mastery_score,
         "completion": {"pages": course.completion.pages, "test": course.completion.test},
         "pages": [{"id": v.id, "title": v.title, "test": v.is_test} for v in views],
-        "questions": questions,
+        **entries,
         "strings": strings,
     }
     context = {
@@ -132,38 +133,27 @@ def render_course(course: Course, lang: str) -> RenderedSco:
     return sco
 
 
-def render_page(env, md: markdown.Markdown, course, page: Page, strings, questions, number) -> Markup:
-    """One page's body: Markdown to HTML, local links rewritten, blocks rendered in place."""
+def render_page(env, md: markdown.Markdown, course, page: Page, strings, entries, number) -> Markup:
+    """One page's body: Markdown to HTML, local links rewritten, blocks rendered in place.
+
+    `entries` collects what the runtime must know of each block: kind's config key -> id -> entry.
+    """
     html = md.convert(page.markdown)
     if not course.trusted_html:
         html = clean_html(html)
+    where = BlockPage(page.id, page.lang, page.is_test, partial(inline_markdown, trusted=course.trusted_html))
     for block in page.blocks:
-        # Every block template gets the block's own data; a kind with richer needs adds a view.
+        kind = get_block(block.kind)
+        view = kind.view(block.data, where)
         ctx = {"lang": page.lang, "strings": strings, "block": dict(block.data),
-               "page": {"id": page.id, "title": page.title, "is_test": page.is_test, "number": number}}
-        if block.kind == "question":
-            q = question_view(block.data, scored=page.is_test, trusted=course.trusted_html)
-            questions[q["id"]] = {"kind": q["kind"], "scored": q["scored"], "page": page.id,
-                                  "options": [o["key"] for o in q["options"]],
-                                  "correct": [o["key"] for o in q["options"] if o["correct"]]}
-            ctx["q"] = q
+               "page": {"id": page.id, "title": page.title, "is_test": page.is_test, "number": number}, **view}
+        entry = kind.runtime_entry(block.data, view, where)
+        if entry is not None:
+            entries.setdefault(kind.config_key, {})[block.id] = entry
         rendered = _render(env, f"blocks/{block.kind}.html", ctx)
         token = PLACEHOLDER.format(block.index)
         html = html.replace(f"<p>{token}</p>", rendered, 1)
     return Markup(html)
-
-
-def question_view(data, *, scored: bool, trusted: bool = False) -> dict:
-    """The template's view of a question block: options keyed a, b, c ... (t/f for true-false)."""
-    if data["kind"] == "true-false":
-        options = [{"key": "t", "value": True}, {"key": "f", "value": False}]
-        options = [{"key": o["key"], "html": Markup(""), "correct": o["value"] == data["correct"], "feedback_html": Markup("")} for o in options]
-    else:
-        options = [{"key": OPTION_KEYS[i], "html": inline_markdown(str(o["text"]), trusted),
-                    "correct": bool(o.get("correct")), "feedback_html": inline_markdown(o.get("feedback", ""), trusted)}
-                   for i, o in enumerate(data["options"])]
-    return {"id": data["id"], "kind": data["kind"], "scored": scored, "prompt_html": inline_markdown(data["prompt"], trusted),
-            "options": options, "explanation_html": inline_markdown(data.get("explanation", ""), trusted)}
 
 
 def inline_markdown(text: str, trusted: bool = False) -> Markup:

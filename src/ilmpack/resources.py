@@ -26,7 +26,3 @@ def load_schema(name: str) -> dict:
     path = data_dir("schemas") / f"{name}.schema.json"
     return json.loads(path.read_text(encoding="utf-8"))
 
-
-def block_kinds() -> frozenset[str]:
-    """The fenced block kinds that have a schema in `schemas/blocks/`."""
-    return frozenset(p.name.split(".")[0] for p in (data_dir("schemas") / "blocks").glob("*.schema.json"))

@@ -11,6 +11,8 @@ from urllib.parse import unquote
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from .blocks import get_block
+from .blocks.base import SAME
 from .errors import Problem
 from .loader import LoadedCourse
 from .pages import RawPage
@@ -246,8 +248,8 @@ def _page_problems(loaded: LoadedCourse) -> list[Problem]:
                     out.append(block.smap.problem(("id",), f"duplicate block id '{bid}' (first at {first.file}:{first.line}); ids must be unique in the course"))
                 else:
                     block_ids[(lang, bid)] = block.smap.problem(("id",), "")
-            if not errs and block.kind == "question":
-                out += _question_rules(block.data, block.smap)
+            if not errs:
+                out += get_block(block.kind).rules(block.data, block.smap)
         out += page.notes
         out += _link_problems(loaded, page, loaded.page_files[(lang, entry)])
         if not (isinstance(loaded.data, dict) and loaded.data.get("trusted_html") is True):
@@ -269,17 +271,6 @@ def _block_hazards(value, smap: SourceMap, path: tuple) -> list[tuple]:
     if isinstance(value, str) and find_hazards(value):
         line, col = smap.locate(path)
         return [(smap.file, line, col, format_key(path), what) for _, _, what in find_hazards(value)]
-    return []
-
-
-def _question_rules(q: dict, smap: SourceMap) -> list[Problem]:
-    if q["kind"] == "true-false":
-        return []
-    right = sum(1 for o in q["options"] if o.get("correct") is True)
-    if q["kind"] == "single" and right != 1:
-        return [smap.problem(("options",), f"a single-choice question needs exactly one option with correct: true; it has {right}")]
-    if q["kind"] == "multiple" and right < 1:
-        return [smap.problem(("options",), "a multiple-choice question needs at least one option with correct: true")]
     return []
 
 
@@ -327,9 +318,6 @@ def _translation_rules(loaded: LoadedCourse) -> list[Problem]:
     return out
 
 
-SAME = "translations change only the words"
-
-
 def _block_differences(base: RawPage, other: RawPage) -> list[Problem]:
     """Where a translated page's blocks differ from the first language's, key by key."""
     if len(base.blocks) != len(other.blocks):
@@ -338,24 +326,11 @@ def _block_differences(base: RawPage, other: RawPage) -> list[Problem]:
                         f"{SAME}: every block is in every language")]
     out = []
     for b0, b1 in zip(base.blocks, other.blocks):
-        d0, d1 = b0.data, b1.data
-        for key in ("id", "kind"):
-            if d0.get(key) != d1.get(key):
-                out.append(b1.smap.problem((key,), f"'{d1.get(key)}' is '{d0.get(key)}' in {base.file}; {SAME}: use the same {key}"))
-        if out:
+        if b0.kind != b1.kind:
+            out.append(Problem(other.file, b1.line, 1, "", f"a ```{b1.kind} block stands where {base.file} has a ```{b0.kind} "
+                               f"block; {SAME}: keep the blocks in the same order"))
             continue
-        if d0.get("correct") != d1.get("correct"):
-            out.append(b1.smap.problem(("correct",), f"is {_describe(d1.get('correct'))} here but {_describe(d0.get('correct'))} "
-                                       f"in {base.file}; {SAME}, not the answers"))
-        o0, o1 = d0.get("options", []), d1.get("options", [])
-        if len(o0) != len(o1):
-            out.append(b1.smap.problem(("options",), f"has {len(o1)} options, but {len(o0)} in {base.file}; {SAME}"))
-            continue
-        for i, (a, b) in enumerate(zip(o0, o1)):
-            if bool(a.get("correct")) != bool(b.get("correct")):
-                path = ("options", i, "correct") if "correct" in b else ("options", i)
-                out.append(b1.smap.problem(path, f"option {i + 1} is {'right' if b.get('correct') else 'wrong'} here but "
-                                           f"{'right' if a.get('correct') else 'wrong'} in {base.file}; {SAME}, not the answers"))
+        out += get_block(b1.kind).translation_problems(b0.data, b1.data, b1.smap, base.file)
     return out
 
 

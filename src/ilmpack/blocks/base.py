@@ -1,0 +1,57 @@
+"""What every block kind provides: rules beyond its schema, the view its template gets, its runtime entry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+from markupsafe import Markup
+
+from ..errors import Problem
+from ..sourcemap import SourceMap
+
+SAME = "translations change only the words"
+
+
+@dataclass(frozen=True)
+class BlockPage:
+    """What a block kind knows of the page it stands on."""
+
+    id: str
+    lang: str
+    is_test: bool
+    inline: Callable[[str], Markup]  # Markdown of a short text (prompt, option) as HTML, sanitized as the course says
+
+
+class BlockKind:
+    """One kind of fenced block (```<name>). Subclasses set `name` and override what they need.
+
+    The schema is `schemas/blocks/<name>.schema.json`, the template `templates/blocks/<name>.html`,
+    and an interactive kind has a runtime part `templates/assets/runtime/blocks/<name>.js`.
+    """
+
+    name = ""
+    # Keys whose values must be equal in every language (the LMS sees them): ids, kinds, answers.
+    same_in_every_language: tuple[str, ...] = ("id",)
+    # The runtime config collects this kind's entries under this key, by block id (None: no entry).
+    config_key: str | None = None
+
+    def rules(self, data: Mapping, smap: SourceMap) -> list[Problem]:
+        """Problems the schema cannot state; `data` has passed the schema."""
+        return []
+
+    def translation_problems(self, base: Mapping, other: Mapping, smap: SourceMap, base_file: str) -> list[Problem]:
+        """Where a translation (`other`, located by `smap`) differs from the first language in more than words."""
+        out = []
+        for key in self.same_in_every_language:
+            if base.get(key) != other.get(key):
+                out.append(smap.problem((key,), f"'{other.get(key)}' is '{base.get(key)}' in {base_file}; {SAME}: use the same {key}"))
+        return out
+
+    def view(self, data: Mapping, page: BlockPage) -> dict:
+        """Extra names the block's template gets beside `block`, `page`, `strings` and `lang`."""
+        return {}
+
+    def runtime_entry(self, data: Mapping, view: dict, page: BlockPage) -> dict | None:
+        """What the runtime must know of this block (goes into the config under `config_key`)."""
+        return None
