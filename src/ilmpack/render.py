@@ -102,7 +102,7 @@ def render_course(course: Course, lang: str) -> RenderedSco:
             page = course.pages[(lang, entry)]
             number += 1
             links.rewriter.page = page
-            html = render_page(env, md.reset(), course, page, strings, entries, number)
+            html = render_page(env, md.reset(), course, page, strings, entries, number, sco)
             view = PageView(page.id, page.title, html, module.id, number, page.is_test)
             views.append(view)
             mview.pages.append(view)
@@ -133,7 +133,7 @@ def render_course(course: Course, lang: str) -> RenderedSco:
     return sco
 
 
-def render_page(env, md: markdown.Markdown, course, page: Page, strings, entries, number) -> Markup:
+def render_page(env, md: markdown.Markdown, course, page: Page, strings, entries, number, sco: RenderedSco) -> Markup:
     """One page's body: Markdown to HTML, local links rewritten, blocks rendered in place.
 
     `entries` collects what the runtime must know of each block: kind's config key -> id -> entry.
@@ -141,7 +141,9 @@ def render_page(env, md: markdown.Markdown, course, page: Page, strings, entries
     html = md.convert(page.markdown)
     if not course.trusted_html:
         html = clean_html(html)
-    where = BlockPage(page.id, page.lang, page.is_test, partial(inline_markdown, trusted=course.trusted_html))
+    where = BlockPage(page.id, page.lang, page.is_test, partial(inline_markdown, trusted=course.trusted_html),
+                      file=partial(_package_file, course, page, sco),
+                      write=lambda path, name, context: _write(env, sco, path, name, {"lang": page.lang, "strings": strings, **context}))
     for block in page.blocks:
         kind = get_block(block.kind)
         view = kind.view(block.data, where)
@@ -154,6 +156,20 @@ def render_page(env, md: markdown.Markdown, course, page: Page, strings, entries
         token = PLACEHOLDER.format(block.index)
         html = html.replace(f"<p>{token}</p>", rendered, 1)
     return Markup(html)
+
+
+def _package_file(course: Course, page: Page, sco: RenderedSco, written: str) -> str:
+    """Package a file a block names (relative to its page; validated before): its path in the package."""
+    resolved = (page.source.parent / written).resolve()
+    package = resolved.relative_to(course.root).as_posix()
+    sco.media[package] = resolved
+    return package
+
+
+def _write(env: Environment, sco: RenderedSco, path: str, name: str, context: dict) -> str:
+    """Render a template into a file of its own in the package."""
+    sco.files[path] = _render(env, name, context).encode("utf-8")
+    return path
 
 
 def inline_markdown(text: str, trusted: bool = False) -> Markup:

@@ -250,6 +250,7 @@ def _page_problems(loaded: LoadedCourse) -> list[Problem]:
                     block_ids[(lang, bid)] = block.smap.problem(("id",), "")
             if not errs:
                 out += get_block(block.kind).rules(block.data, block.smap)
+                out += _block_file_problems(loaded, block, loaded.page_files[(lang, entry)])
         out += page.notes
         out += _link_problems(loaded, page, loaded.page_files[(lang, entry)])
         if not (isinstance(loaded.data, dict) and loaded.data.get("trusted_html") is True):
@@ -272,6 +273,21 @@ def _block_hazards(value, smap: SourceMap, path: tuple) -> list[tuple]:
         line, col = smap.locate(path)
         return [(smap.file, line, col, format_key(path), what) for _, _, what in find_hazards(value)]
     return []
+
+
+def _block_file_problems(loaded: LoadedCourse, block, page_file: Path) -> list[Problem]:
+    """The files a block names exist inside the course, under names every LMS can unzip."""
+    out = []
+    for key, written in get_block(block.kind).files(block.data):
+        try:
+            resolved = resolve_inside(loaded.root, page_file.parent, written)
+        except PathProblem as e:
+            out.append(block.smap.problem(key, str(e)))
+            continue
+        msg = check_package_name(resolved.relative_to(loaded.root.resolve()).as_posix())
+        if msg:
+            out.append(block.smap.problem(key, msg))
+    return out
 
 
 def _link_problems(loaded: LoadedCourse, page: RawPage, page_file: Path) -> list[Problem]:

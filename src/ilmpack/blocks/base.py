@@ -21,6 +21,10 @@ class BlockPage:
     lang: str
     is_test: bool
     inline: Callable[[str], Markup]  # Markdown of a short text (prompt, option) as HTML, sanitized as the course says
+    file: Callable[[str], str]  # a path written relative to the page -> its path in the package (and packaged)
+    # Renders template `name` with `context` (plus strings and lang) into the package at `path`, e.g. a
+    # handout page; returns `path`.
+    write: Callable[[str, str, dict], str]
 
 
 class BlockKind:
@@ -47,6 +51,14 @@ class BlockKind:
             if base.get(key) != other.get(key):
                 out.append(smap.problem((key,), f"'{other.get(key)}' is '{base.get(key)}' in {base_file}; {SAME}: use the same {key}"))
         return out
+
+    def files(self, data: Mapping) -> list[tuple[tuple, str]]:
+        """(key path, file path as written) of every course file the block uses (films, captions ...).
+
+        The validator checks each one (inside the course, exists, a name every LMS can unzip) and
+        reports problems at its key; the view packages them through `page.file(...)`.
+        """
+        return []
 
     def view(self, data: Mapping, page: BlockPage) -> dict:
         """Extra names the block's template gets beside `block`, `page`, `strings` and `lang`."""
