@@ -90,7 +90,7 @@ def render_course(course: Course, lang: str) -> RenderedSco:
     strings = _strings(env, lang)
     sco = RenderedSco(lang)
     page_ids = {p.entry: p.id for p in course.pages_in(lang)}
-    links = _LinkExtension(course, sco, page_ids)
+    links = _LinkExtension(course, sco, page_ids, strings.get("new_tab", "opens in a new tab"))
     md = markdown.Markdown(extensions=MD_EXTENSIONS + [links], output_format="html")
     views: list[PageView] = []
     modules: list[ModuleView] = []
@@ -225,9 +225,9 @@ def _render(env: Environment, name: str, context: dict) -> str:
 class _LinkRewriter(markdown.treeprocessors.Treeprocessor):
     """Point local media at their package path, pages at in-course anchors, web links at a new tab."""
 
-    def __init__(self, md, course: Course, sco: RenderedSco, page_ids: dict):
+    def __init__(self, md, course: Course, sco: RenderedSco, page_ids: dict, new_tab: str):
         super().__init__(md)
-        self.course, self.sco, self.page_ids = course, sco, page_ids
+        self.course, self.sco, self.page_ids, self.new_tab = course, sco, page_ids, new_tab
         self.page: Page | None = None  # set before each page is converted
 
     def run(self, root: ET.Element) -> None:
@@ -240,14 +240,18 @@ class _LinkRewriter(markdown.treeprocessors.Treeprocessor):
             url = el.get(attr) if attr else None
             if not url:
                 continue
-            if not is_local(url):
-                if el.tag == "a" and not url.startswith("#"):
-                    el.set("target", "_blank")
-                    el.set("rel", "noopener noreferrer")
+            if is_local(url):
+                el.set(attr, self._rewrite(url))
+            if el.tag != "a" or el.get("href", "").startswith("#"):
+                if el.get("href", "").startswith("#page-"):
+                    el.set("data-page-link", el.get("href")[len("#page-"):])
                 continue
-            el.set(attr, self._rewrite(url))
-            if el.tag == "a" and el.get("href", "").startswith("#page-"):
-                el.set("data-page-link", el.get("href")[len("#page-"):])
+            # A web page or a packaged file (a PDF, say) opens in a tab of its own: followed in the
+            # LMS's frame it would replace the course and end the learner's session.
+            el.set("target", "_blank")
+            el.set("rel", "noopener noreferrer")
+            hint = ET.SubElement(el, "span", {"class": "ilm-visually-hidden"})
+            hint.text = f" ({self.new_tab})"
 
     def _rewrite(self, url: str) -> str:
         target, _, fragment = url.partition("#")
@@ -265,9 +269,9 @@ class _LinkRewriter(markdown.treeprocessors.Treeprocessor):
 class _LinkExtension(markdown.Extension):
     """Adds the link rewriter; one Markdown parser then serves a whole language."""
 
-    def __init__(self, course: Course, sco: RenderedSco, page_ids: dict):
+    def __init__(self, course: Course, sco: RenderedSco, page_ids: dict, new_tab: str):
         super().__init__()
-        self.args = (course, sco, page_ids)
+        self.args = (course, sco, page_ids, new_tab)
         self.rewriter: _LinkRewriter | None = None
 
     def extendMarkdown(self, md):  # noqa: N802 - Python-Markdown's name

@@ -323,3 +323,31 @@ def browsing(browser, lms_url):
     finally:
         b.close()
     b.assert_no_page_errors()
+
+
+# ---------------------------------------------------------------------------
+# Other courses: a test's own small course, built and served beside the sample
+
+
+@dataclass
+class ServedPackage:
+    package: BuiltPackage
+    path: str                      # where the harness finds it, e.g. "/c/links-nb/index.html"
+
+
+@pytest.fixture
+def serve_course(lms_root, tmp_path):
+    """`serve_course(course_dir, lang="nb")` builds a course in-process, unpacks it into the
+    LMS's web root and returns a ServedPackage (the harness loads it with {"src": path})."""
+    from ilmpack.build import build_course
+
+    def serve(course_dir: Path, lang: str = "nb") -> ServedPackage:
+        out = tmp_path / f"build-{course_dir.name}"
+        result = build_course(course_dir, out, langs=[lang])
+        zip_path = result.packages[0].path
+        name = f"{course_dir.name}-{lang}-{len(list((lms_root / 'c').glob('*'))) if (lms_root / 'c').is_dir() else 0}"
+        dest = lms_root / "c" / name
+        dest.mkdir(parents=True)
+        return ServedPackage(_unpack(zip_path, dest), f"/c/{name}/index.html")
+
+    return serve
