@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from .errors import Problem
+from .markdown_ext import scan_alert
 from .sanitize import blank_code_spans, find_hazards
 from .sourcemap import SourceMap, parse_yaml
 
@@ -107,6 +108,9 @@ def read_page(text: str, file: str, block_kinds: frozenset[str]) -> RawPage:
         m = FENCE_OPEN.match(line)
         if not m:
             _scan_links(line, i + 1, links)
+            alert = scan_alert(line, i + 1, lines[i - 1] if i > start else "", file)
+            if alert:
+                notes.append(alert)
             prose[i] = blank_code_spans(line)
             body.append(LONE_BRACKET.sub(r"\\[", line) if line.count("[") > MANY_BRACKETS else line)
             i += 1

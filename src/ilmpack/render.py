@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from .blocks import BlockPage, get_block
 from .errors import BuildError, CourseError, display_path
+from .markdown_ext import ContentExtension
 from .model import Course, Page
 from .pages import PLACEHOLDER
 from .resources import data_dir
@@ -91,7 +92,7 @@ def render_course(course: Course, lang: str) -> RenderedSco:
     sco = RenderedSco(lang)
     page_ids = {p.entry: p.id for p in course.pages_in(lang)}
     links = _LinkExtension(course, sco, page_ids, strings.get("new_tab", "opens in a new tab"))
-    md = markdown.Markdown(extensions=MD_EXTENSIONS + [links], output_format="html")
+    md = markdown.Markdown(extensions=MD_EXTENSIONS + [links, ContentExtension(strings)], output_format="html")
     views: list[PageView] = []
     modules: list[ModuleView] = []
     entries: dict[str, dict] = {"questions": {}}

@@ -33,6 +33,7 @@ ATTRIBUTES = {
     "th": {"style", "colspan", "rowspan", "scope"},
     "ol": {"start", "type"},
     "time": {"datetime"},
+    "details": {"open"},
 }
 
 
