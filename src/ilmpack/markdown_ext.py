@@ -110,9 +110,7 @@ class _StackingTables(Treeprocessor):
                 for row in group.iter("tr"):
                     row.set("role", "row")
                     for col, cell in enumerate(row):
-                        if cell.tag == "th":
-                            cell.set("role", "columnheader" if group.tag == "thead" else "rowheader")
-                        else:
-                            cell.set("role", "cell")
-                        if group.tag != "thead" and col < len(heads):
+                        # The tables extension writes <th> only in the header row.
+                        cell.set("role", "columnheader" if cell.tag == "th" else "cell")
+                        if cell.tag == "td" and col < len(heads):
                             cell.set("data-label", heads[col])
