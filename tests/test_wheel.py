@@ -27,7 +27,7 @@ def test_wheel_contains_package_data(wheel):
         names = set(zf.namelist())
     for name in ("ilmpack/schemas/course.schema.json", "ilmpack/schemas/blocks/question.schema.json",
                  "ilmpack/schemas/scorm12/imscp_rootv1p1p2.xsd", "ilmpack/templates/index.html",
-                 "ilmpack/templates/assets/ilmpack.js", "ilmpack/templates/strings.yaml",
+                 "ilmpack/templates/assets/runtime/core.js", "ilmpack/templates/strings.yaml",
                  "ilmpack/templates/new-course/course.yaml"):
         assert name in names
 

@@ -68,7 +68,7 @@ def build_course(course_dir: str | Path, out_dir: str | Path = "build", *, fmt: 
     target = get_target(fmt)(course)
     planned = []
     for lang in langs or course.languages:
-        files, disk = target.package_files(render_course(course, lang))
+        files, disk = target.package_files(render_course(course, lang, target.runtime_adapter))
         planned.append((lang, Path(out_dir) / target.package_name(lang), files, disk))
     write_packages([(path, files, disk) for _, path, files, disk in planned])
     built = [BuiltPackage(path, lang, fmt, len(files) + len(disk)) for lang, path, files, disk in planned]

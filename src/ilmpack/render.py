@@ -22,6 +22,7 @@ from .markdown_ext import ContentExtension
 from .model import Course, Page
 from .pages import PLACEHOLDER
 from .resources import data_dir
+from .runtime import assemble_runtime, fingerprint, runtime_parts
 from .sanitize import clean_html
 from .sourcemap import parse_yaml
 from .template_errors import syntax_problem, undefined_problem
@@ -29,7 +30,7 @@ from .validate import is_local
 
 log = logging.getLogger(__name__)
 
-ASSETS = ("assets/ilmpack.js", "assets/ilmpack.css")
+ASSETS = ("assets/ilmpack.css",)  # copied as they are; assets/ilmpack.js is assembled (runtime.py)
 MD_EXTENSIONS = ["tables", "fenced_code", "sane_lists"]
 _INLINE = markdown.Markdown(extensions=MD_EXTENSIONS)  # built once: building a parser costs more than a prompt
 
@@ -85,8 +86,11 @@ def make_environment(course: Course) -> Environment:
     return Environment(loader=loader, autoescape=True, undefined=StrictUndefined, keep_trailing_newline=True)
 
 
-def render_course(course: Course, lang: str) -> RenderedSco:
-    """Render every page of one language into the launch page, plus assets and media."""
+def render_course(course: Course, lang: str, lms: str = "none") -> RenderedSco:
+    """Render every page of one language into the launch page, plus assets and media.
+
+    `lms` names the runtime's LMS adapter (the target's `runtime_adapter`, e.g. 'scorm12').
+    """
     env = make_environment(course)
     strings = _strings(env, lang)
     sco = RenderedSco(lang)
@@ -119,6 +123,9 @@ def render_course(course: Course, lang: str) -> RenderedSco:
         **entries,
         "strings": strings,
     }
+    kinds = {b.kind for p in course.pages_in(lang) for b in p.blocks}
+    blocks = [n.split("/")[1][:-3] for n in runtime_parts(env, lms, kinds) if n.startswith("blocks/")]
+    sco.config["fingerprint"] = fingerprint(sco.config, blocks)
     context = {
         "lang": lang,
         "course": {"id": course.id, "version": course.version, "title": course.title[lang],
@@ -129,6 +136,7 @@ def render_course(course: Course, lang: str) -> RenderedSco:
         "config_json": script_json(sco.config),
     }
     sco.files["index.html"] = _render(env, "index.html", context).encode("utf-8")
+    sco.files["assets/ilmpack.js"] = assemble_runtime(env, lms, kinds).encode("utf-8")
     for asset in ASSETS:
         sco.files[asset] = _source(env, asset)[0].encode("utf-8")
     return sco

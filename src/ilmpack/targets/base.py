@@ -14,6 +14,7 @@ class Target:
     """One output standard. Subclasses set `format` and implement `package_files`."""
 
     format = ""
+    runtime_adapter = "none"  # the browser runtime's LMS adapter: templates/assets/runtime/lms/<name>.js
 
     def __init__(self, course: Course):
         self.course = course

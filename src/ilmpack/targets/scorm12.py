@@ -29,6 +29,7 @@ class Scorm12Target(Target):
     """One SCO per language: index.html holds the SCORM session for the whole course."""
 
     format = "scorm12"
+    runtime_adapter = "scorm12"
     launch = "index.html"
 
     @classmethod
@@ -94,18 +95,29 @@ class Scorm12Target(Target):
 SUSPEND_LIMIT = 4096  # CMIString4096 in SCORM 1.2
 
 
-def suspend_data_size(course, lang: str) -> tuple[int, int]:
+def suspend_data_size(course, lang: str, *, raw: int = 100, correct: int | None = None,
+                      attempts: int = 999) -> tuple[int, int]:
     """(essential, worst case) length of the runtime's suspend_data for one language.
 
-    Mirrors templates/assets/ilmpack.js: "1|<fp>|<viewed>|<raw:correct:attempts:answers>|<checks>|<draft>".
-    Essential is what the runtime never drops (viewed pages, score); the rest is answers.
+    Mirrors the runtime (docs/CONTRACT.md, "State text"): core.js writes
+    "2|<fingerprint, 7>|<viewed>|<question slice>" and blocks/question.js's slice is
+    "<raw:correct:attempts:answers>;<checks>;<draft>". Essential is what the runtime never drops
+    (viewed pages, score); worst case adds every answer at its longest, with a retake's draft
+    next to the submitted answers. The test's numbers default to their widest (100 %, every
+    question right, 999 attempts, where the runtime caps them); give them to get an exact length.
     """
     pages = course.pages_in(lang)
     questions = [(b.data, p.is_test) for p in pages for b in p.blocks if b.kind == "question"]
+    scored = sum(1 for _, s in questions if s)
 
-    def answers(scored: bool) -> int:
-        widths = [len(q.get("options", [])) if q["kind"] == "multiple" else 1 for q, s in questions if s == scored]
+    def answers(want_scored: bool) -> int:
+        widths = [len(q.get("options", [])) if q["kind"] == "multiple" else 1 for q, s in questions if s == want_scored]
         return sum(widths) + max(0, len(widths) - 1)
 
-    essential = len("1|") + 7 + 1 + -(-len(pages) // 4) + 1 + len("100:999:999:") + 3
-    return essential, essential + 2 * answers(True) + answers(False)
+    essential = len("2|") + 7 + len("|") + -(-len(pages) // 4)
+    if questions:
+        right = scored if correct is None else correct
+        test = len(f"{raw}:{right}:{min(attempts, 999)}:") if scored else 0
+        essential += len("|") + test + len(";;")
+        return essential, essential + 2 * answers(True) + answers(False)
+    return essential, essential
