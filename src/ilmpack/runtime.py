@@ -10,6 +10,7 @@ of its own, so parts meet only through the private `ILM` object. No Node, no bun
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from jinja2 import Environment, TemplateNotFound
 
 from .errors import BuildError
 from .resources import data_dir
+
+log = logging.getLogger(__name__)
 
 PART_DIR = "assets/runtime"
 FALLBACK_LMS = "none"
@@ -41,6 +44,9 @@ def assemble_runtime(env: Environment, lms: str, kinds: Iterable[str]) -> str:
     part (non-interactive blocks) need none.
     """
     names = runtime_parts(env, lms, kinds)
+    if _exists(env, "assets/ilmpack.js"):
+        log.warning("templates/assets/ilmpack.js is not used any more: the runtime is assembled from "
+                    "assets/runtime/ (replace a single part there instead)")
     default_dir = data_dir("templates").resolve()
     header, body = [], []
     for name in names:

@@ -190,7 +190,7 @@ function courseDone() {
 
 // Hands the outcome to the adapter when it changed.
 function report() {
-  if (readOnly || finished) return;
+  if (!launch || readOnly || finished) return;
   var o = outcome();
   if (!o || (o.status === reported.status && o.raw === reported.raw)) return;
   reported = {status: o.status, raw: o.raw};
@@ -199,7 +199,7 @@ function report() {
 
 // Bookmark and state text, then one commit.
 function save() {
-  if (readOnly || finished) return;
+  if (!launch || readOnly || finished) return;
   var page = PAGES[state.current];
   var text = stateText();
   lms.save(text, page ? page.id : "");
@@ -290,7 +290,7 @@ function closeToc() { openToc(false); }
 /* Leaving and finishing                                                 */
 
 function onLeave(event) {
-  if (finished) return;
+  if (!launch || finished) return;
   var unloading = !!(event && event.type === "pagehide" && !event.persisted);
   if (!readOnly) {
     lms.save(stateText(), PAGES[state.current] ? PAGES[state.current].id : "");
@@ -305,6 +305,7 @@ function onLeave(event) {
 }
 
 function onFinish() {
+  if (!launch) return;             // an asynchronous LMS has not answered yet
   var tracked = launch.tracked;
   if (!finished) {
     if (!readOnly) {
@@ -360,7 +361,7 @@ function blockApi(kind) {
     changed: function () { report(); save(); },
     // A result line for the LMS's journal; standard-neutral (see the contract).
     interaction: function (record) {
-      if (readOnly || finished) return;
+      if (!launch || readOnly || finished) return;
       lms.interaction(record);
     },
     // This course has a scored test: the completion rule waits for its result.
@@ -371,11 +372,6 @@ function blockApi(kind) {
     completion: function () {
       return {rule: hasTest ? testRule : null, mastery: mastery, pagesRequired: pagesRequired(),
               pagesViewed: pagesViewed(), pagesTotal: PAGES.length};
-    },
-    // The page id of the section holding node, or null.
-    pageOf: function (node) {
-      var s = node && node.closest ? node.closest("section.ilm-page") : null;
-      return s ? s.getAttribute("data-page-id") : null;
     }
   });
 }
@@ -495,8 +491,14 @@ function start(lmsName) {
 
   lms = makeAdapter(lmsName) || makeAdapter("none");
   var first = lms.start();
-  if (first && typeof first.then === "function") first.then(launched, function (e) { log("LMS start failed", e); launched(null); });
-  else launched(first);
+  // An asynchronous LMS (cmi5, xAPI) answers later: until then the first
+  // page is shown and nothing is saved or reported.
+  if (first && typeof first.then === "function") {
+    first.then(launched, function (e) { log("LMS start failed", e); launched(null); })
+      .catch(function (e) { log("start failed", e); });
+  } else {
+    launched(first);
+  }
 
   function launched(info) {
     if (!info) {
