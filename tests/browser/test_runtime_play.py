@@ -73,3 +73,72 @@ def test_state_written_has_the_length_the_build_predicts(browsing, built_package
     assert essential < worst <= 4096
     assert calls(log, "LMSCommit")
     browsing.assert_no_page_errors()
+
+
+# An adapter with an asynchronous start, as cmi5 and xAPI need: the course
+# replaces lms/none.js with it, so it runs when the package is opened directly.
+ASYNC_ADAPTER = """
+ILM.lms("none", function (core) {
+  var calls = window.asyncLmsCalls = [];
+  function record(name) { return function (arg) { calls.push([name, JSON.parse(JSON.stringify(arg || null))]); }; }
+  return {
+    budget: 4096,
+    start: function () {
+      calls.push(["start", null]);
+      return new Promise(function (resolve) {
+        window.asyncLmsAnswer = function (launch) { calls.push(["answered", null]); resolve(launch); };
+      });
+    },
+    save: function (text, bookmark) { calls.push(["save", [text, bookmark]]); },
+    interaction: record("interaction"),
+    report: record("report"),
+    commit: record("commit"),
+    finish: record("finish")
+  };
+});
+"""
+
+
+@pytest.fixture(scope="module")
+def async_sco_path(lms_root, tmp_path_factory) -> str:
+    import shutil
+    import zipfile
+
+    from ilmpack.build import build_course
+
+    src = tmp_path_factory.mktemp("async") / "likestilling"
+    shutil.copytree(COURSE_DIR, src)
+    part = src / "templates" / "assets" / "runtime" / "lms" / "none.js"
+    part.parent.mkdir(parents=True)
+    part.write_text(ASYNC_ADAPTER, encoding="utf-8")
+    out = tmp_path_factory.mktemp("async-build")
+    build_course(src, out, langs=["nb"])
+    with zipfile.ZipFile(out / "likestilling-nb-scorm12.zip") as zf:
+        zf.extractall(lms_root / "sco-async")
+    return "/sco-async/index.html"
+
+
+def test_an_asynchronous_adapter_fits_the_interface(browsing, built_package, async_sco_path):
+    pkg = built_package
+    page = browsing.new_page()
+    page.goto(f"{browsing.base_url}{async_sco_path}")
+    expect(page.locator(SHOWN_PAGE)).to_have_attribute("data-page-id", pkg.page_ids[0])
+    page.locator('button[data-nav="next"]').click()     # the learner moves before the LMS answers
+    assert page.evaluate("() => asyncLmsCalls") == [["start", None]], "the core called the adapter before start() answered"
+
+    # The LMS answers: the state of an earlier session (pages 1-2 seen) and a bookmark on page 3.
+    fp = pkg.config["fingerprint"]
+    bookmark = pkg.page_ids[2]
+    page.evaluate("l => asyncLmsAnswer(l)", {"tracked": True, "entry": "resume", "mode": "normal",
+                                              "credit": "credit", "status": "incomplete", "raw": None,
+                                              "mastery": None, "state": f"2|{fp}|3|;;", "bookmark": bookmark})
+    expect(page.locator(SHOWN_PAGE)).to_have_attribute("data-page-id", bookmark)
+    expect(page.locator(NOTICE)).to_contain_text(pkg.config["strings"]["resumed"])
+    calls = page.evaluate("() => asyncLmsCalls")
+    saves = [args for name, args in calls if name == "save"]
+    viewed = "7" + "0" * (-(-len(pkg.page_ids) // 4) - 1)   # pages 1-3: two restored, one shown
+    assert saves and saves[-1] == [f"2|{fp}|{viewed}|;;", bookmark], saves
+    assert ["commit", {"leaving": False}] in calls
+    page.locator('button[data-nav="next"]').click()
+    assert page.evaluate("() => asyncLmsCalls")[-2][1][1] == pkg.page_ids[3]
+    browsing.assert_no_page_errors()

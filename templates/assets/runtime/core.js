@@ -490,21 +490,28 @@ function start(lmsName) {
   bindEvents();
 
   lms = makeAdapter(lmsName) || makeAdapter("none");
-  var first = lms.start();
-  // An asynchronous LMS (cmi5, xAPI) answers later: until then the first
-  // page is shown and nothing is saved or reported.
-  if (first && typeof first.then === "function") {
-    first.then(launched, function (e) { log("LMS start failed", e); launched(null); })
-      .catch(function (e) { log("start failed", e); });
-  } else {
-    launched(first);
+  begin(lmsName === "none" || !adapters[lmsName]);
+
+  // start() may answer at once or with a Promise (an asynchronous LMS such
+  // as cmi5 or xAPI): until it answers the first page is shown and nothing
+  // is saved or reported. null: no LMS here, the "none" adapter takes over.
+  function begin(isFallback) {
+    var answer;
+    try { answer = lms.start(); } catch (e) { log("LMS start failed", e); answer = null; }
+    if (answer && typeof answer.then === "function") {
+      answer.then(function (info) { use(info); }, function (e) { log("LMS start failed", e); use(null); })
+        .catch(function (e) { log("start failed", e); });
+    } else {
+      use(answer);
+    }
+    function use(info) {
+      if (info || isFallback) { launched(info || {tracked: false}); return; }
+      lms = makeAdapter("none");
+      begin(true);
+    }
   }
 
   function launched(info) {
-    if (!info) {
-      lms = makeAdapter("none");
-      info = lms.start();
-    }
     launch = info;
     readOnly = info.tracked && (info.mode === "review" || info.mode === "browse" || info.credit === "no-credit");
     reported = {status: info.status || "", raw: typeof info.raw === "number" ? info.raw : null};
@@ -513,7 +520,7 @@ function start(lmsName) {
     // Restore on "resume", and also on "" (same attempt, exit was not
     // "suspend") when there is data; "ab-initio" starts afresh. Review
     // and browse show what the learner did, whatever the entry.
-    var startAt = 0, restored = false;
+    var startAt = state.current, restored = false;   // where the learner is (async start)
     if (info.entry !== "ab-initio" || readOnly) {
       restored = info.state ? restoreState(info.state) : false;
       var at = info.bookmark ? pageIndex(info.bookmark) : -1;
