@@ -63,20 +63,23 @@ def assemble_runtime(env: Environment, lms: str, kinds: Iterable[str]) -> str:
     )
 
 
+# Runtime config keys that are not block kinds' entries (render.py writes them).
+CONFIG_KEYS = frozenset({"courseId", "lang", "version", "title", "masteryScore", "completion", "pages",
+                         "strings", "fingerprint"})
+
+
 def fingerprint(config: dict, parts: Iterable[str] = ()) -> str:
     """7 characters naming the course structure the saved state depends on.
 
-    FNV-1a (32 bit) over the page ids, the questions' structure and the runtime parts (their
-    state slices make up the saved state), base 36, zero-padded. The
-    language is deliberately not part of it: page and question ids are shared by every language,
-    so a learner's state saved under one language's package restores in another's.
+    FNV-1a (32 bit), base 36, zero-padded, over the page ids, every block kind's runtime entry
+    (for questions: id, kind, page, option keys, right keys, scored) and the block parts (their
+    state slices make up the saved state). The language is deliberately not part of it: page ids
+    and block entries are the same in every language, so state saved by one language's package
+    restores in another's.
     """
-    questions = config.get("questions", {})
-    text = json.dumps([
-        [p["id"] for p in config.get("pages", [])],
-        [[qid, q["kind"], q["options"], q["correct"], bool(q["scored"])] for qid, q in sorted(questions.items())],
-        sorted(parts),
-    ], ensure_ascii=True, separators=(",", ":"))
+    entries = {k: v for k, v in config.items() if k not in CONFIG_KEYS}
+    text = json.dumps([[p["id"] for p in config.get("pages", [])], entries, sorted(parts)],
+                      ensure_ascii=True, sort_keys=True, separators=(",", ":"))
     h = 0x811C9DC5
     for byte in text.encode("ascii"):
         h = ((h ^ byte) * 0x01000193) & 0xFFFFFFFF
