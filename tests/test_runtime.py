@@ -101,3 +101,13 @@ def test_fingerprint_ignores_language_but_not_structure():
     assert fingerprint({**config, "pages": [{"id": "b"}, {"id": "a"}]}, ["question"]) != fp
     changed = {"q": {**config["questions"]["q"], "correct": ["a"]}}
     assert fingerprint({**config, "questions": changed}, ["question"]) != fp
+
+
+def test_an_old_whole_runtime_override_is_reported(tmp_path, caplog):
+    own = tmp_path / "templates" / "assets"
+    own.mkdir(parents=True)
+    (own / "ilmpack.js").write_text("/* a course's copy of the old single-file runtime */\n", encoding="utf-8")
+    with caplog.at_level("WARNING", logger="ilmpack.runtime"):
+        script = assemble_runtime(env_with(tmp_path), "scorm12", {"question"})
+    assert "old single-file runtime" not in script
+    assert "templates/assets/ilmpack.js is not used any more" in caplog.text
