@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import re
+import shlex
 import zipfile
+
+import yaml
 
 from ilmpack import __version__
 from ilmpack.cli import main
 
-from coursekit import SAMPLE
+from coursekit import ROOT, SAMPLE
 
 
 def test_version(runner):
@@ -124,10 +129,133 @@ def test_check_accepts_our_package_and_refuses_a_broken_one(runner, tmp_path):
     (tmp_path / "likestilling-nb-scorm12.zip").rename(good)
     result = runner.invoke(main, ["check", str(good)])
     assert result.exit_code == 0
-    assert result.stdout == f"{good}: ok (SCORM 1.2 package)\n"
+    assert result.stdout == (f"{good}: ok\n"
+                             "  title:         Likestilling, inkludering og mangfold\n"
+                             "  standard:      SCORM 1.2\n"
+                             "  languages:     not stated in the manifest\n"
+                             f"  size:          {-(-good.stat().st_size // 1000)} KB ({_unzipped_kb(good)} KB unzipped, {_count(good)} files)\n"
+                             "  mastery score: 80 % (the LMS sets passed/failed from the score)\n")
     broken = tmp_path / "broken.zip"
     broken.write_bytes(good.read_bytes()[:500])
     result = runner.invoke(main, ["check", str(broken)])
     assert result.exit_code == 1
     assert result.stderr == (f"{broken}: not a zip file, or it is damaged/truncated; build or download it again\n"
                              "1 problem found; do not upload the package as it is.\n")
+
+
+def _unzipped_kb(path) -> int:
+    with zipfile.ZipFile(path) as zf:
+        return -(-sum(i.file_size for i in zf.infolist()) // 1000)
+
+
+def _count(path) -> int:
+    with zipfile.ZipFile(path) as zf:
+        return len(zf.namelist())
+
+
+def test_check_json_on_success_describes_the_package(runner, tmp_path):
+    assert runner.invoke(main, ["build", str(SAMPLE), "--lang", "nn", "--out", str(tmp_path)]).exit_code == 0
+    package = tmp_path / "likestilling-nn-scorm12.zip"
+    result = runner.invoke(main, ["check", str(package), "--json"])
+    assert result.exit_code == 0
+    with zipfile.ZipFile(package) as zf:
+        unzipped = sum(i.file_size for i in zf.infolist())
+        files = len(zf.namelist())
+    assert json.loads(result.stdout) == {
+        "ok": True, "problems": [], "title": "Likestilling, inkludering og mangfald", "standard": "SCORM 1.2",
+        "languages": [], "files": files, "bytes": package.stat().st_size, "unzipped_bytes": unzipped,
+        "mastery_score": 80}
+
+
+def test_check_summary_of_an_unzipped_folder_and_of_a_manifest_without_a_score(runner, tmp_path):
+    assert runner.invoke(main, ["build", str(SAMPLE), "--lang", "nb", "--out", str(tmp_path)]).exit_code == 0
+    folder = tmp_path / "unzipped"
+    with zipfile.ZipFile(tmp_path / "likestilling-nb-scorm12.zip") as zf:
+        zf.extractall(folder)
+    manifest = folder / "imsmanifest.xml"
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(text.replace("<adlcp:masteryscore>80</adlcp:masteryscore>", "")
+                        .replace("</schemaversion>", '</schemaversion><imsmd:lom xmlns:imsmd="http://www.imsglobal.org/xsd/imsmd_rootv1p2p1">'
+                                 "<imsmd:general><imsmd:language>nb</imsmd:language></imsmd:general></imsmd:lom>"),
+                        encoding="utf-8")
+    result = runner.invoke(main, ["check", str(folder)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[3] == "  languages:     nb"
+    assert lines[4].endswith(" unzipped, 9 files (a folder: zip its contents to upload it)")
+    assert lines[5] == "  mastery score: none (the course itself reports passed/failed or completed)"
+
+
+def test_top_level_help_shows_each_command_description_whole(runner):
+    result = runner.invoke(main, ["--help"], terminal_width=80)
+    assert result.exit_code == 0
+    shown = " ".join(result.output.split())
+    for name, command in main.commands.items():
+        assert f"{name} {' '.join(command.help.split())}" in shown
+    assert "..." not in result.output.split("Commands:")[1]
+
+
+def test_format_option_lists_the_registered_standards(runner):
+    from ilmpack.targets import TARGETS
+
+    result = runner.invoke(main, ["build", "--help"])
+    assert f"--format [{'|'.join(TARGETS)}]" in result.output
+    wrong = runner.invoke(main, ["build", str(SAMPLE), "--format", "cmi5"])
+    assert wrong.exit_code == 2
+    assert "'cmi5' is not 'scorm12'" in wrong.stderr
+
+
+def test_a_language_given_twice_is_built_once(runner, tmp_path):
+    result = runner.invoke(main, ["build", str(SAMPLE), "--out", str(tmp_path), "--lang", "nn", "--lang", "nb", "--lang", "nn"])
+    assert result.exit_code == 0, result.output
+    assert [line.split("/")[-1] for line in result.stdout.splitlines()] == [
+        "likestilling-nn-scorm12.zip (9 files)", "likestilling-nb-scorm12.zip (9 files)"]
+
+
+def test_build_and_validate_take_the_course_yaml_for_its_folder(runner, tmp_path):
+    result = runner.invoke(main, ["validate", str(SAMPLE / "course.yaml")])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(main, ["build", str(SAMPLE / "course.yaml"), "--lang", "nb", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "likestilling-nb-scorm12.zip").is_file()
+    page = runner.invoke(main, ["build", str(SAMPLE / "nb" / "01-hvorfor.md"), "--out", str(tmp_path / "x")])
+    assert page.exit_code == 2
+    assert "01-hvorfor.md' is a file; give the course folder (the one that holds course.yaml), or its course.yaml" in page.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def test_new_prints_a_next_command_the_shell_can_run(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(main, ["new", "Mitt Kurs"])
+    assert result.exit_code == 0, result.output
+    command = result.stdout.strip().split("next: ", 1)[1]
+    assert shlex.split(command) == ["ilmpack", "build", "Mitt Kurs"]
+    built = runner.invoke(main, shlex.split(command)[1:])
+    assert built.exit_code == 0, built.output
+    assert (tmp_path / "build" / "mitt-kurs-nb-scorm12.zip").is_file()
+
+
+def test_new_course_shows_media_and_names_the_real_button(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert runner.invoke(main, ["new", "kurs"]).exit_code == 0
+    strings = yaml.safe_load((ROOT / "templates" / "strings.yaml").read_text(encoding="utf-8"))
+    course = yaml.safe_load((tmp_path / "kurs" / "course.yaml").read_text(encoding="utf-8"))
+    assert course["description"]["nb"] == "En kort beskrivelse av kurset."
+    media = sorted(p.name for p in (tmp_path / "kurs" / "media").iterdir())
+    assert media
+    for lang in course["languages"]:
+        pages = {p.name: p.read_text(encoding="utf-8") for p in (tmp_path / "kurs" / lang).glob("*.md")}
+        test_page = next(text for text in pages.values() if "test: true" in text)
+        assert f"«{strings[lang]['submit_test']}»" in test_page
+        images = [img for text in pages.values() for img in re.findall(r"!\[([^\]]*)\]\(\.\./media/([^)]+)\)", text)]
+        assert {name for _alt, name in images} == set(media)
+        assert all(len(alt) > 20 for alt, _name in images)  # alt text that says what the image shows
+        # Feedback explains; the runtime itself already says right or wrong.
+        feedback = [line.split(":", 1)[1].strip() for text in pages.values() for line in text.splitlines()
+                    if line.strip().startswith("feedback:")]
+        assert feedback
+        verdicts = {strings[lang][k].rstrip("!.") for k in ("fb_correct", "fb_wrong", "fb_partly")} | {"Ja", "Nei"}
+        assert not [f for f in feedback if any(f.startswith(v) for v in verdicts)]
+    assert runner.invoke(main, ["build", "kurs", "--lang", "nb"]).exit_code == 0
+    with zipfile.ZipFile(tmp_path / "build" / "kurs-nb-scorm12.zip") as zf:
+        assert {f"media/{name}" for name in media} <= set(zf.namelist())

@@ -62,6 +62,7 @@ def build_course(course_dir: str | Path, out_dir: str | Path = "build", *, fmt: 
     """Build one package per language. Everything is read and rendered before anything is written."""
     checked = check_course(course_dir, fmt)
     course = checked.course
+    langs = tuple(dict.fromkeys(langs))  # `--lang nn --lang nn` builds nn once; the order given is kept
     unknown = [lang for lang in langs if lang not in course.languages]
     if unknown:
         raise UsageProblem(f"the course has no language '{unknown[0]}'; it has {', '.join(course.languages)}")

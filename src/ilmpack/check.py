@@ -47,6 +47,7 @@ NAME_WARNING = "some LMSs cannot unzip names with spaces or non-ASCII characters
 NS_IMSCP_2004 = "http://www.imsglobal.org/xsd/imscp_v1p1"
 NS_XSI = "http://www.w3.org/2001/XMLSchema-instance"
 XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 ADLCP_SCORMTYPE = f"{{{NS_ADLCP}}}scormtype"
 
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9._-]*")
@@ -477,3 +478,47 @@ class _ManifestRules:
         if missing:
             self.add(self.root, "", f"schema files missing: {', '.join(missing)}; most LMSs do not need them, "
                                     "but validating ones (such as SCORM Cloud) reject the package", warning=True)
+
+
+def package_summary(path: str | os.PathLike) -> dict:
+    """What an admin checks before uploading: title, standard, languages, size and mastery score.
+
+    Read from the manifest, for a package in which `check_package` found no errors (so the zip
+    is sound and its manifest is small and well-formed). `languages` is what the manifest's
+    metadata states (LOM `language`, `xml:lang`), often nothing; `bytes` is None for a folder.
+    """
+    path = Path(path)
+    if path.is_dir():
+        sizes = [os.path.getsize(os.path.join(d, f)) for d, _dirs, files in os.walk(path) for f in files]
+        data = (path / MANIFEST).read_bytes()[:MAX_MANIFEST]
+        packed = None
+    else:
+        with zipfile.ZipFile(path) as zf:
+            sizes = [i.file_size for i in zf.infolist() if not i.is_dir()]
+            data = _read_zipped_manifest(zf, "")[0] or b""
+        packed = path.stat().st_size
+    root = etree.fromstring(data, etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False))
+    orgs = root.find(_cp("organizations"))
+    org = None
+    if orgs is not None:
+        found = orgs.findall(_cp("organization"))
+        org = next((o for o in found if o.get("identifier") == orgs.get("default")), found[0] if found else None)
+    title = (org.findtext(_cp("title")) or "").strip() if org is not None else ""
+    languages = {(el.text or "").strip() for el in root.iter(f"{{{NS_IMSMD}}}language")}
+    languages |= {el.get(XML_LANG) for el in root.iter() if el.get(XML_LANG)}
+    scores = []
+    for el in root.iter(_adlcp("masteryscore")):
+        value = float((el.text or "").strip())
+        if value not in scores:
+            scores.append(value)
+    scores = [int(s) if s.is_integer() else s for s in scores]
+    return {
+        "title": title or None,
+        "standard": "SCORM 1.2",
+        "languages": sorted(lang for lang in languages if lang and lang != "x-none"),
+        "files": len(sizes),
+        "bytes": packed,
+        "unzipped_bytes": sum(sizes),
+        # One number for a package with one SCO (or SCOs that agree), a list when they differ.
+        "mastery_score": (scores[0] if len(scores) == 1 else scores) if scores else None,
+    }

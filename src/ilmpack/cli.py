@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import shlex
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 
@@ -24,7 +26,50 @@ Exit codes: 0 ok, 1 problems in the course (or the package could not be written)
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON on stdout.")
 
 
-@click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+class Command(click.Command):
+    """A command whose description `ilmpack --help` shows whole: click would cut it at about 45 characters."""
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        return self.short_help or " ".join((self.help or "").split("\n\n")[0].split())
+
+
+class Group(click.Group):
+    command_class = Command
+
+
+class CourseFolder(click.ParamType):
+    """A course folder, or the course.yaml inside it (which a shell's Tab completion likes to give)."""
+
+    name = "course"
+
+    def convert(self, value, param, ctx) -> str:
+        path = Path(value)
+        if path.is_file():
+            if path.name != "course.yaml":
+                self.fail(f"'{value}' is a file; give the course folder (the one that holds course.yaml), "
+                          "or its course.yaml", param, ctx)
+            return str(path.parent)
+        return str(value)
+
+
+class FormatChoice(click.Choice):
+    """The output standards in the target registry; imported only when `build` runs or shows its help."""
+
+    def __init__(self) -> None:
+        super().__init__(())
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        from .targets import TARGETS
+
+        return tuple(TARGETS)
+
+    @choices.setter
+    def choices(self, _value) -> None:
+        pass  # click.Choice.__init__ sets it; the registry is the only source
+
+
+@click.group(cls=Group, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ilmpack")
 def main() -> None:
     """Build e-learning packages (SCORM 1.2) from a course kept as YAML and Markdown."""
@@ -66,13 +111,13 @@ def _fail(as_json: bool, error, problems: list[dict]) -> None:
 
 
 @main.command(epilog=EPILOG)
-@click.argument("course", default=".", type=click.Path(file_okay=False))
-@click.option("--format", "fmt", default="scorm12", show_default=True, help="Package standard: scorm12.")
+@click.argument("course", default=".", type=CourseFolder())
+@click.option("--format", "fmt", default="scorm12", show_default=True, type=FormatChoice(), help="Package standard.")
 @click.option("--lang", "langs", multiple=True, metavar="LANG", help="Build only this language (repeatable). Default: all.")
 @click.option("--out", "out_dir", default="build", show_default=True, type=click.Path(file_okay=False), help="Folder for the packages.")
 @json_option
 def build(course: str, fmt: str, langs: tuple[str, ...], out_dir: str, as_json: bool) -> None:
-    """Validate COURSE (a folder with course.yaml) and write one package per language."""
+    """Validate COURSE (its folder, or its course.yaml) and write one package per language."""
     from .build import build_course
     from .errors import display_path
 
@@ -85,10 +130,10 @@ def build(course: str, fmt: str, langs: tuple[str, ...], out_dir: str, as_json: 
 
 
 @main.command()
-@click.argument("course", default=".", type=click.Path(file_okay=False))
+@click.argument("course", default=".", type=CourseFolder())
 @json_option
 def validate(course: str, as_json: bool) -> None:
-    """Check COURSE and report every problem with file, line and column; write nothing."""
+    """Check COURSE (its folder, or its course.yaml) and report every problem with file, line and column; write nothing."""
     from .build import check_course
 
     with reporting(as_json, {}) as outcome:
@@ -103,7 +148,7 @@ def validate(course: str, as_json: bool) -> None:
 @json_option
 def check(package: str, as_json: bool) -> None:
     """Check a SCORM 1.2 PACKAGE (a zip or its unzipped folder, from any tool) before uploading it."""
-    from .check import check_package
+    from .check import check_package, package_summary
     from .errors import CourseError
 
     with reporting(as_json, {}) as outcome:
@@ -111,7 +156,32 @@ def check(package: str, as_json: bool) -> None:
         if any(not p.warning for p in problems):
             raise CourseError(problems, closing="do not upload the package as it is.")
         outcome["warnings"] = problems
-        outcome["lines"] = [f"{package}: ok (SCORM 1.2 package)"]
+        summary = package_summary(package)
+        outcome.update(summary)
+        outcome["lines"] = [f"{package}: ok", *_summary_lines(summary)]
+
+
+def _summary_lines(summary: dict) -> list[str]:
+    """`check`'s answer in words: what the admin is about to upload."""
+    size = f"{_size(summary['unzipped_bytes'])} unzipped, {summary['files']} files"
+    size = f"{_size(summary['bytes'])} ({size})" if summary["bytes"] is not None else f"{size} (a folder: zip its contents to upload it)"
+    score = summary["mastery_score"]
+    if score is None:
+        score = "none (the course itself reports passed/failed or completed)"
+    elif isinstance(score, list):
+        score = " / ".join(f"{s} %" for s in score) + " (the SCOs differ)"
+    else:
+        score = f"{score} % (the LMS sets passed/failed from the score)"
+    rows = [("title", summary["title"] or "(none in the manifest)"),
+            ("standard", summary["standard"]),
+            ("languages", ", ".join(summary["languages"]) or "not stated in the manifest"),
+            ("size", size),
+            ("mastery score", score)]
+    return [f"  {name + ':':<15}{value}" for name, value in rows]
+
+
+def _size(n: int) -> str:
+    return f"{n / 1_000_000:.1f} MB" if n >= 1_000_000 else f"{-(-n // 1000)} KB"
 
 
 @main.command()
@@ -121,4 +191,4 @@ def new(name: str) -> None:
     from .scaffold import new_course
 
     path = new_course(name)
-    click.echo(f"created {path}; next: ilmpack build {path}")
+    click.echo(f"created {path}; next: ilmpack build {shlex.quote(path)}")
