@@ -150,7 +150,7 @@ def _params():
         yield pytest.param(name, case, id=name, marks=marks)
 
 
-@pytest.mark.parametrize(("name", "case"), _params())
+@pytest.mark.parametrize(("name", "case"), list(_params()))
 def test_bad_input(name, case, tmp_path, base_build, monkeypatch):
     folder = CASES / name
     extras = prepare(name, case, tmp_path, base_build)

@@ -8,8 +8,12 @@ import subprocess
 import sys
 import venv
 import zipfile
+from importlib import metadata
+from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from coursekit import ROOT, SAMPLE
 
@@ -32,12 +36,43 @@ def test_wheel_contains_package_data(wheel):
         assert name in names
 
 
+def dependency_folders(wheel) -> list[str]:
+    """The folders where the running interpreter has the wheel's dependencies (and theirs).
+
+    Found from the installed distributions' own records, so it works however the suite runs:
+    from a venv, from a system or pyenv Python, from a user site.
+    """
+    with zipfile.ZipFile(wheel) as zf:
+        meta = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
+        wanted = [line.split(":", 1)[1].strip() for line in zf.read(meta).decode().splitlines()
+                  if line.startswith("Requires-Dist:")]
+    folders, seen = [], set()
+    while wanted:
+        req = Requirement(wanted.pop())
+        if req.marker and not req.marker.evaluate({"extra": ""}):
+            continue  # an optional extra (the test tools), or not for this platform
+        name = canonicalize_name(req.name)
+        if name in seen:
+            continue
+        seen.add(name)
+        dist = metadata.distribution(req.name)  # PackageNotFoundError: a dependency the suite lacks
+        folder = str(dist.locate_file(""))
+        if folder not in folders:
+            folders.append(folder)
+        wanted += dist.requires or []
+    return folders
+
+
 def test_installed_wheel_builds_a_course_from_another_folder(wheel, tmp_path):
     env_dir = tmp_path / "venv"
-    # System site-packages give the dependencies without a download; the wheel itself is
-    # installed into the venv, which comes first on sys.path.
-    venv.EnvBuilder(system_site_packages=True, with_pip=True).create(env_dir)
+    # A clean venv gets the wheel; its dependencies come from the folders where the running
+    # interpreter has them, named in a .pth file: no download, and no copy of ilmpack's source
+    # tree (a .pth line adds only its folder; the editable install's own .pth there is not read).
+    venv.EnvBuilder(with_pip=True).create(env_dir)
     py = env_dir / "bin" / "python"
+    site_packages = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                                   check=True, capture_output=True, text=True).stdout.strip()
+    (Path(site_packages) / "ilmpack-test-dependencies.pth").write_text("\n".join(dependency_folders(wheel)) + "\n")
     subprocess.run([str(py), "-m", "pip", "install", "-q", "--no-deps", str(wheel)], check=True, capture_output=True)
     work = tmp_path / "elsewhere"
     shutil.copytree(SAMPLE, work / "kurs")
