@@ -40,7 +40,7 @@ def test_course_errors_exit_1_without_traceback(runner, make_course):
     result = runner.invoke(main, ["build", str(root), "--out", "out"])
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0].startswith("demo/course.yaml:3:1: not valid YAML")
-    assert result.stderr.splitlines()[-1] == "1 problem found; nothing was written."
+    assert "1 problem found; nothing was written." in result.stderr.splitlines()
     assert "Traceback" not in result.output
 
 

@@ -43,7 +43,7 @@ def test_unknown_key_suggests_the_right_one(make_course):
     data = course_data()
     data["titel"] = data.pop("title")
     got = problems_of(make_course(course=data))
-    assert "course.yaml:1:1: title: is missing; add it" in got
+    assert not any("is missing" in line for line in got)  # the typo is the one problem, said once
     assert any(line.endswith("titel: unknown key 'titel'; did you mean 'title'?") for line in got)
 
 
@@ -77,7 +77,8 @@ def test_missing_translation_is_reported(make_course):
     data["modules"][0]["title"]["nn"] = "Del 1"
     root = make_course(course=data, files={"nb/01-start.md": PAGE_NB, "nb/02-test.md": TEST_NB, "nn/01-start.md": PAGE_NB})
     assert problems_of(root) == [
-        "course.yaml:23:5: modules[0].pages[1]: no such file 'nn/02-test.md' (each language folder must hold every page)",
+        "course.yaml:23:5: modules[0].pages[1]: no such file 'nn/02-test.md' (each language folder must hold every page; "
+        "while a translation is unfinished, build the other languages with --lang)",
     ]
 
 
@@ -142,7 +143,8 @@ def test_question_id_must_be_ascii(make_course):
     page = PAGE_NB.replace("id: q-sjekk", "id: spørsmål 1")
     root = make_course(files={"nb/01-start.md": page, "nb/02-test.md": TEST_NB})
     assert problems_of(root) == [
-        "nb/01-start.md:7:5: id: 'spørsmål 1' must be a-z, 0-9 and '-', starting with a letter (no spaces, no æøå); LMS reports use it",
+        "nb/01-start.md:7:5: id: 'spørsmål 1' must be a-z, 0-9 and '-', starting with a letter (no spaces, no æøå); LMS reports use it; "
+        "write it as 'sporsmal-1'",
     ]
 
 
@@ -162,7 +164,6 @@ def test_all_problems_are_reported_at_once(make_course):
     test = TEST_NB.replace("kind: true-false", "kind: yes-no")
     root = make_course(files={"nb/01-start.md": page, "nb/02-test.md": test})
     assert problems_of(root) == [
-        "nb/01-start.md:2:1: title: is missing; add it",
         "nb/01-start.md:2:1: tittel: unknown key 'tittel'; did you mean 'title'?",
         "nb/02-test.md:7:7: kind: must be one of single, multiple, true-false; got 'yes-no'",
     ]

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import CourseError, Problem, UsageProblem
-from .loader import load_course
+from .loader import course_languages, load_course
 from .model import Course, make_course
 from .package import write_packages
 from .render import render_course
@@ -43,29 +43,34 @@ class BuildResult:
     warnings: tuple[Problem, ...] = ()
 
 
-def check_course(course_dir: str | Path, fmt: str = "scorm12") -> Checked:
-    """Load and validate a course for format `fmt`; raise CourseError with every problem."""
+def check_course(course_dir: str | Path, fmt: str = "scorm12", langs: list[str] | tuple[str, ...] = ()) -> Checked:
+    """Load and validate a course for format `fmt`; raise CourseError with every problem.
+
+    With `langs`, only those languages are checked (the source language is not needed), so one
+    language can be built while another is still being translated.
+    """
     if fmt not in TARGETS:
         raise UsageProblem(f"unknown format '{fmt}'; choose one of {', '.join(TARGETS)}")
-    loaded = load_course(course_dir)
+    loaded = load_course(course_dir, langs)
+    known = course_languages(loaded.data)
+    unknown = [lang for lang in langs if known and lang not in known]
+    if unknown:
+        raise UsageProblem(f"the course has no language '{unknown[0]}'; it has {', '.join(known)}")
     problems = validate_course(loaded)
     if not any(not p.warning for p in problems):
         course = make_course(loaded)
         problems += get_target(fmt).course_problems(course, loaded)
     if any(not p.warning for p in problems):
-        raise CourseError(problems)
+        raise CourseError(problems, note=loaded.note)
     return Checked(course, tuple(sorted(problems)))
 
 
 def build_course(course_dir: str | Path, out_dir: str | Path = "build", *, fmt: str = "scorm12",
                  langs: list[str] | tuple[str, ...] = ()) -> BuildResult:
     """Build one package per language. Everything is read and rendered before anything is written."""
-    checked = check_course(course_dir, fmt)
-    course = checked.course
     langs = tuple(dict.fromkeys(langs))  # `--lang nn --lang nn` builds nn once; the order given is kept
-    unknown = [lang for lang in langs if lang not in course.languages]
-    if unknown:
-        raise UsageProblem(f"the course has no language '{unknown[0]}'; it has {', '.join(course.languages)}")
+    checked = check_course(course_dir, fmt, langs)
+    course = checked.course
     target = get_target(fmt)(course)
     planned = []
     for lang in langs or course.languages:

@@ -131,13 +131,18 @@ def build(course: str, fmt: str, langs: tuple[str, ...], out_dir: str, as_json: 
 
 @main.command()
 @click.argument("course", default=".", type=CourseFolder())
+@click.option("--lang", "langs", multiple=True, metavar="LANG", help="Check only this language (repeatable). Default: all.")
 @json_option
-def validate(course: str, as_json: bool) -> None:
+def validate(course: str, langs: tuple[str, ...], as_json: bool) -> None:
     """Check COURSE (its folder, or its course.yaml) and report every problem with file, line and column; write nothing."""
     from .build import check_course
+    from .errors import CourseError
 
     with reporting(as_json, {}) as outcome:
-        checked = check_course(course)
+        try:
+            checked = check_course(course, langs=langs)
+        except CourseError as error:  # validate never writes: the closing line says what the count means
+            raise CourseError(error.problems, closing="the course cannot be built as it is.", note=error.note) from None
         outcome["warnings"] = checked.warnings
         pages = len(checked.course.pages) // len(checked.course.languages)
         outcome["lines"] = [f"{course}: ok ({pages} pages in {', '.join(checked.course.languages)})"]

@@ -60,11 +60,12 @@ class IlmpackError(click.ClickException):
 class CourseError(IlmpackError):
     """The course has one or more problems; all of them are carried."""
 
-    def __init__(self, problems: list[Problem] | Problem, closing: str = "nothing was written."):
+    def __init__(self, problems: list[Problem] | Problem, closing: str = "nothing was written.", note: str = ""):
         if isinstance(problems, Problem):
             problems = [problems]
         self.problems = sorted(set(problems))
         self.closing = closing
+        self.note = note  # a sentence after the count: what could not be checked in this run
         super().__init__(self.render())
 
     def render(self) -> str:
@@ -72,6 +73,8 @@ class CourseError(IlmpackError):
         lines = [str(p) for p in self.problems]
         n = sum(1 for p in self.problems if not p.warning)
         lines.append(f"{n} problem{'s' if n != 1 else ''} found; {self.closing}")
+        if self.note:
+            lines.append(self.note)
         return "\n".join(lines)
 
     def show(self, file=None) -> None:  # noqa: D102 - click's hook

@@ -55,7 +55,7 @@ class Module:
 
 @dataclass(frozen=True)
 class Course:
-    """The whole course, all languages."""
+    """The course in the languages being checked or built (all, unless some were chosen)."""
 
     id: str
     version: str
@@ -86,7 +86,7 @@ def make_course(loaded: LoadedCourse) -> Course:
     return Course(
         id=data["id"],
         version=loaded.smap.raw.get(("version",), str(data.get("version", "1.0.0"))),
-        languages=tuple(data["languages"]),
+        languages=tuple(loaded.langs or data["languages"]),
         title=MappingProxyType(dict(data["title"])),
         description=MappingProxyType(dict(data.get("description") or {})),
         mastery_score=data.get("mastery_score"),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
 from dataclasses import dataclass, field
+
+import yaml
 
 from .errors import Problem
 from .markdown_ext import scan_alert
@@ -14,12 +17,32 @@ from .sourcemap import SourceMap, parse_yaml
 FENCE_OPEN = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`\s]*)\s*$")
 # Inline links and images `[text](target)` / `![alt](target "title")`, and reference definitions.
 # The link text may not hold '[': each try stops at the next one, so a line of brackets is linear.
-LINK = re.compile(r"!?\[(?:[^\[\]\\]|\\.){0,1000}\]\(\s*<?(?P<url>[^)\s>]+)>?")
+# `rest` is what follows the target up to ')': a title, or the rest of a file name with a space.
+LINK = re.compile(r"(?P<bang>!?)\[(?P<text>(?:[^\[\]\\]|\\.){0,1000})\]\(\s*(?:<(?P<aurl>[^>\n]*)>|(?P<url>[^)\s>]+))(?P<rest>[^)\n]*)")
+TITLE = re.compile(r"""^\s+(?:"(?P<d>[^"]*)"|'(?P<s>[^']*)'|\((?P<p>[^)]*)\)?)\s*$""")
+# The title that marks an image as decoration, read the same on GitHub: ![](../media/strek.svg "decorative").
+DECORATIVE_TITLES = ("decorative", "dekorativ")
+DECORATIVE = re.compile(r"""(!\[\s*\]\(\s*(?:<[^>\n]*>|[^)\s]+))\s+(["'])(?:decorative|dekorativ)\2\s*\)""", re.I)
 # Python-Markdown takes quadratic time over many '[' that open no link; escaped, they are plain text.
 MANY_BRACKETS = 100
 LONE_BRACKET = re.compile(r"(?<!\\)\[(?!(?:[^\[\]\\]|\\.){0,1000}\][(\[:])")
 REFDEF = re.compile(r"^ {0,3}\[[^\]]+\]:\s*<?(?P<url>\S+?)>?(\s|$)")
 RAW_SRC = re.compile(r"""\b(?:src|href|poster)\s*=\s*["'](?P<url>[^"']+)["']""", re.I)
+RAW_TAG = re.compile(r"<\s*([a-zA-Z][a-zA-Z0-9]*)")
+# Form fields are not on the sanitizer's allow-list: a <textarea> vanishes from the package.
+FORM_FIELD = re.compile(r"<\s*(?P<tag>textarea|input|select|button)\b", re.I)
+# Info strings of ordinary code listings. A fence with another word whose body reads as
+# 'key: value' lines looks like a block of a kind ilmpack does not have (```reflection), and
+# gets a warning; a listing in a language missing here stays silent unless its body is YAML too.
+# (Pygments knows more languages, but it is not needed at run time for this one guess.)
+CODE_LANGUAGES = frozenset("""
+    text txt plain plaintext console shell sh bash zsh powershell ps1 bat cmd python py python3 pycon
+    javascript js jsx typescript ts tsx json json5 jsonc yaml yml toml ini cfg conf properties env
+    html xml svg css scss sass less markdown md rst tex latex sql csv tsv diff patch dockerfile make
+    makefile c h cpp c++ cs csharp java kotlin scala go rust rs ruby rb php perl r julia swift lua
+    haskell elixir erlang clojure lisp scheme ocaml fsharp vb vbnet matlab nginx apache http graphql
+    mermaid dot graphviz regex vim nix terraform hcl groovy gradle log output
+""".split())
 
 PLACEHOLDER = "ILMPACKBLOCK{:04d}X"
 
@@ -37,11 +60,15 @@ class RawBlock:
 
 @dataclass
 class LinkRef:
-    """A relative link or image target found in the Markdown source."""
+    """A link or image target found in the Markdown source (validation picks the local ones)."""
 
     url: str
     line: int
     column: int
+    kind: str = "link"  # "link" [text](url), "image" ![alt](url), "raw" an HTML attribute, "ref" [x]: url
+    text: str = ""  # the link text or the image's alt text
+    tag: str = ""  # for "raw": the HTML tag (img, video, ...)
+    decorative: bool = False  # an image marked as decoration with the title "decorative"
 
 
 @dataclass
@@ -57,6 +84,7 @@ class RawPage:
     hazards: list[tuple[int, int, str]] = field(default_factory=list)  # (line, column, what) of unsafe raw HTML
     has_front_matter: bool = True
     notes: list[Problem] = field(default_factory=list)  # warnings found while reading
+    form_fields: list[tuple[int, int, str]] = field(default_factory=list)  # (line, column, tag) the sanitizer drops
 
 
 def decode_text(data: bytes, file: str) -> str:
@@ -107,11 +135,12 @@ def read_page(text: str, file: str, block_kinds: frozenset[str]) -> RawPage:
         line = lines[i]
         m = FENCE_OPEN.match(line)
         if not m:
-            _scan_links(line, i + 1, links)
             alert = scan_alert(line, i + 1, lines[i - 1] if i > start else "", file)
             if alert:
                 notes.append(alert)
             prose[i] = blank_code_spans(line)
+            _scan_links(line, prose[i], i + 1, links)
+            line = DECORATIVE.sub(r"\1)", line) if "](" in line else line  # the mark is for ilmpack, not a tooltip
             body.append(LONE_BRACKET.sub(r"\\[", line) if line.count("[") > MANY_BRACKETS else line)
             i += 1
             continue
@@ -122,6 +151,10 @@ def read_page(text: str, file: str, block_kinds: frozenset[str]) -> RawPage:
             if close_kind:
                 notes.append(Problem(file, i + 1, 1, "", f"'```{info}' is not a block type; did you mean '```{close_kind[0]}'? "
                                      "(as written, it shows as code)", warning=True))
+            elif _looks_like_block(info, lines[i + 1: close if close is not None else len(lines)]):
+                kinds = ", ".join(f"```{k}" for k in sorted(block_kinds))
+                notes.append(Problem(file, i + 1, 1, "", f"'```{info}' is not a block type (the types are: {kinds}); "
+                                     "as written, it shows as code", warning=True))
             # Ordinary code stays code; links inside it are not followed.
             stop = len(lines) if close is None else close + 1
             body.extend(lines[i:stop])
@@ -144,8 +177,32 @@ def read_page(text: str, file: str, block_kinds: frozenset[str]) -> RawPage:
         i = close + 1
     if problems:
         raise ValueError(problems)
-    hazards = find_hazards("\n".join(prose))
-    return RawPage(file, meta, meta_map, "\n".join(body), blocks, links, hazards, has_front_matter, notes)
+    prose_text = "\n".join(prose)
+    hazards = find_hazards(prose_text)
+    page = RawPage(file, meta, meta_map, "\n".join(body), blocks, links, hazards, has_front_matter, notes)
+    page.form_fields = _form_fields(prose_text)
+    return page
+
+
+def _looks_like_block(info: str, body: list[str]) -> bool:
+    """A fence that names no code language and holds 'key: value' lines: meant as a block."""
+    if not info or info in CODE_LANGUAGES:
+        return False
+    try:  # composed, not constructed: aliases in a code listing are never expanded
+        return isinstance(yaml.compose("\n".join(body), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)),
+                          yaml.MappingNode)
+    except yaml.YAMLError:
+        return False
+
+
+def _form_fields(text: str) -> list[tuple[int, int, str]]:
+    """(line, column, tag) of each raw form field (<textarea>, <input>, ...) in the prose."""
+    starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+    out = []
+    for m in FORM_FIELD.finditer(text):
+        line = bisect.bisect_right(starts, m.start())
+        out.append((line, m.start() - starts[line - 1] + 1, m.group("tag").lower()))
+    return out
 
 
 def _closes(line: str, fence: str) -> bool:
@@ -153,7 +210,21 @@ def _closes(line: str, fence: str) -> bool:
     return stripped.startswith(fence[0] * len(fence)) and set(stripped) == {fence[0]}
 
 
-def _scan_links(line: str, lineno: int, out: list[LinkRef]) -> None:
-    for regex in (LINK, REFDEF, RAW_SRC):
-        for m in regex.finditer(line):
-            out.append(LinkRef(m.group("url"), lineno, m.start("url") + 1))
+def _scan_links(line: str, prose: str, lineno: int, out: list[LinkRef]) -> None:
+    """Links, images and raw HTML src/href of one line (`prose`: the line with code spans blanked)."""
+    for m in LINK.finditer(line):
+        group = "aurl" if m.group("aurl") is not None else "url"
+        url, rest, title = m.group(group), m.group("rest"), None
+        t = TITLE.match(rest) if rest.strip() else None
+        if t:
+            title = next((v for v in t.groups() if v is not None), "")
+        elif rest.strip() and group == "url":
+            url += rest.rstrip()  # `![x](../media/brev 1.png)`: a name with a space, not a title
+        decorative = (title or "").strip().lower() in DECORATIVE_TITLES
+        out.append(LinkRef(url, lineno, m.start(group) + 1, "image" if m.group("bang") else "link",
+                           m.group("text"), "", decorative))
+    for m in REFDEF.finditer(line):
+        out.append(LinkRef(m.group("url"), lineno, m.start("url") + 1, "ref"))
+    for m in RAW_SRC.finditer(prose):
+        tags = RAW_TAG.findall(prose, 0, m.start())
+        out.append(LinkRef(m.group("url"), lineno, m.start("url") + 1, "raw", "", tags[-1].lower() if tags else ""))

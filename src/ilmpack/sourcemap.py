@@ -81,7 +81,7 @@ def parse_yaml(text: str, file: str, *, line_offset: int = 0):
         except yaml.YAMLError:
             root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as e:
-        (line, col), message = _explain_yaml_error(e, text, file)
+        (line, col), message = _explain_yaml_error(e, text, file, line_offset)
         problems.append(Problem(file, line + line_offset, col, "", message))
         raise ValueError(problems) from e
     except yaml.YAMLError as e:  # e.g. a stream that is not text
@@ -171,8 +171,12 @@ def _alias_problem(text: str, file: str, line_offset: int) -> Problem:
     return Problem(file, 1 + line_offset, 1, "", "references (aliases) are not supported: write the value out")
 
 
-def _explain_yaml_error(e: yaml.MarkedYAMLError, text: str, file: str) -> tuple[tuple[int, int], str]:
-    """Where a YAML syntax error really is (1-based), and what to do, for authors who are not programmers."""
+def _explain_yaml_error(e: yaml.MarkedYAMLError, text: str, file: str, line_offset: int = 0) -> tuple[tuple[int, int], str]:
+    """Where a YAML syntax error really is (1-based, within `text`), and what to do, for authors who are not programmers.
+
+    Line numbers quoted inside the message count from the file, so `line_offset` (the lines above
+    `text` in its file, e.g. above a question block) is added to them.
+    """
     problem = (e.problem or "").strip()
     context = (e.context or "").strip()
     pm, cm = e.problem_mark, e.context_mark
@@ -196,20 +200,27 @@ def _explain_yaml_error(e: yaml.MarkedYAMLError, text: str, file: str) -> tuple[
         name = file.replace("\\", "/").rsplit("/", 1)[-1]
         return at, f"not valid YAML: this '---' starts a second document; {name} must be one document: remove the line"
     if "mapping values are not allowed here" in problem and pm:
-        return _colon_problem(lines, pm.line, pm.column, at)
+        return _colon_problem(lines, pm.line, pm.column, at, line_offset)
     if "could not find expected ':'" in problem:
         return at, "not valid YAML: expected 'key: value' on this line (a missing ':' or a stray line?)"
     if "found unhashable key" in problem:
         return at, "not valid YAML: a key must be plain text"
+    if problem.startswith("expected <block end>") and cm:
+        # PyYAML's words ("expected <block end>, but found '?'") mean: this line's indentation
+        # fits no list or mapping open above it.
+        return at, (f"not valid YAML: this line is not indented like the lines above it (from line {cm.line + 1 + line_offset}); "
+                    "indent it like the key or '-' it belongs with: the keys of one mapping, and the '-' of one list, "
+                    "start in the same column (use spaces)")
     msg = problem or context or "syntax error"
     if context and problem and context not in problem:
         if cm and pm and cm.line != pm.line:
-            context += f" that starts on line {cm.line + 1}"
+            context += f" that starts on line {cm.line + 1 + line_offset}"
         msg = f"{problem} ({context})"
     return at, f"not valid YAML: {msg}"
 
 
-def _colon_problem(lines: list[str], line: int, column: int, at: tuple[int, int]) -> tuple[tuple[int, int], str]:
+def _colon_problem(lines: list[str], line: int, column: int, at: tuple[int, int],
+                   line_offset: int = 0) -> tuple[tuple[int, int], str]:
     """A ':' where none may be: a key indented too far, or a value with ': ' that needs quotes."""
     text = lines[line]
     before = text[:column]
@@ -220,5 +231,5 @@ def _colon_problem(lines: list[str], line: int, column: int, at: tuple[int, int]
             m = re.match(r"^(\s*(?:-\s+)?)([^\s:#][^:#]*):(\s|$)", lines[prev])
             if m and len(m.group(1)) < indent:
                 return (line + 1, indent + 1), (f"not valid YAML: '{key}' is indented more than '{m.group(2).strip()}' "
-                                                f"on line {prev + 1}; keys of one mapping must start in the same column")
+                                                f"on line {prev + 1 + line_offset}; keys of one mapping must start in the same column")
     return at, "not valid YAML: a ':' inside a value; put the value in quotes (e.g. title: \"Del 1: Innledning\")"

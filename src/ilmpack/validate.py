@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote
@@ -11,12 +12,12 @@ from urllib.parse import unquote
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from .blocks import get_block
+from .blocks import block_kinds, get_block
 from .blocks.base import SAME
 from .errors import Problem
 from .loader import LoadedCourse
 from .pages import RawPage
-from .paths import PathProblem, check_package_name, resolve_inside
+from .paths import PathProblem, ascii_name, check_package_name, resolve_inside
 from .resources import load_schema
 from .sanitize import find_hazards
 from .sourcemap import SourceMap, format_key
@@ -31,7 +32,7 @@ def validate_course(loaded: LoadedCourse) -> list[Problem]:
     """Every problem of the course at once: parse errors, schema errors, cross-file rules."""
     problems = list(loaded.problems)
     if loaded.data is None:
-        return problems
+        return problems + _page_problems(loaded)
     schema_errors = schema_problems(loaded.data, "course", loaded.smap)
     problems += schema_errors
     for rules in (_language_rules, _version_rules, _id_rules, _completion_rules):
@@ -42,17 +43,33 @@ def validate_course(loaded: LoadedCourse) -> list[Problem]:
             if not schema_errors:
                 raise
     problems += _page_problems(loaded)
-    if not any(not p.warning for p in problems):
+    if not any(not p.warning for p in problems) and not loaded.pages_alone:
         problems += _translation_rules(loaded)
+        problems += _staleness_rules(loaded)
+        problems += loaded.unlisted  # while course.yaml has errors, a page may only look unlisted
     return problems
 
 
 def schema_problems(data, schema_name: str, smap: SourceMap, prefix: tuple = ()) -> list[Problem]:
     """Problems of `data` against `schemas/<schema_name>.schema.json`, one per real mistake."""
+    errors = list(_validator(schema_name).iter_errors(data))
+    typos = {(tuple(e.absolute_path), close) for e in errors if e.validator == "additionalProperties"
+             for close in _typo_targets(e)}
     out: list[Problem] = []
-    for error in _validator(schema_name).iter_errors(data):
+    for error in errors:
+        if error.validator == "required" and (tuple(error.absolute_path), error.message.split("'")[1]) in typos:
+            continue  # 'titel' is reported with "did you mean 'title'?"; "title is missing" would say it twice
         out.extend(_explain(error, smap, prefix))
     return out
+
+
+def _typo_targets(error: ValidationError) -> list[str]:
+    """The allowed keys that unknown keys of this mapping are close misspellings of."""
+    allowed = error.schema.get("properties", {})
+    if not isinstance(error.instance, dict):
+        return []
+    return [close[0] for extra in error.instance if extra not in allowed
+            for close in [difflib.get_close_matches(extra, sorted(allowed), n=1, cutoff=0.6)] if close]
 
 
 @lru_cache(maxsize=None)
@@ -106,10 +123,24 @@ def _explain(error: ValidationError, smap: SourceMap, prefix: tuple) -> list[Pro
     if kw in ("minLength", "minProperties"):
         return [smap.problem(path, custom or "is empty; write something here", prefix=prefix)]
     if kw == "pattern":
-        return [smap.problem(path, f"{_describe(inst)} {custom or 'has the wrong form'}", prefix=prefix)]
+        msg = f"{_describe(inst)} {custom or 'has the wrong form'}"
+        slug = _slug_for(inst, schema["pattern"])
+        if slug:
+            msg += f"; write it as '{slug}'"
+        return [smap.problem(path, msg, prefix=prefix)]
     if kw in ("if", "allOf", "then", "else"):
         return []  # the nested errors say what is wrong
     return [smap.problem(path, custom or error.message, prefix=prefix)]
+
+
+def _slug_for(value, pattern: str) -> str | None:
+    """`value` as an id the pattern accepts (lowercase, æøå spelt out, '-' between words), if there is one."""
+    if not isinstance(value, str):
+        return None
+    stem, dot, ext = value.rpartition(".") if value.endswith(".md") else (value, "", "")
+    slug = ascii_name(stem.lower(), "a-z0-9").strip("-")
+    candidate = f"{slug}{dot}{ext}"
+    return candidate if slug and candidate != value and re.fullmatch(pattern, candidate) else None
 
 
 def _loc(smap: SourceMap, path: tuple) -> tuple[str, int, int]:
@@ -138,13 +169,19 @@ def _language_rules(loaded: LoadedCourse) -> list[Problem]:
     for field in ("title", "description"):
         texts = data.get(field)
         if texts is None:
-            if field == "description":
+            if field == "description" and not _typo_of(field, data):
                 out.append(smap.problem((), "'description' is missing; add one sentence per language (LMSs show it)"))
             continue
         out += _langmap_rules(texts, (field,), langs, smap)
     for i, module in enumerate(data["modules"]):
         out += _langmap_rules(module["title"], ("modules", i, "title"), langs, smap)
     return out
+
+
+def _typo_of(key: str, data: dict) -> bool:
+    """True when `data` has an unknown key that is a misspelling of `key` (reported as such)."""
+    known = load_schema("course").get("properties", {})
+    return bool(difflib.get_close_matches(key, [k for k in data if k not in known], n=1, cutoff=0.6))
 
 
 def _page_entries(data: dict) -> list[tuple[str, tuple]]:
@@ -176,7 +213,7 @@ def _id_rules(loaded: LoadedCourse) -> list[Problem]:
 def _completion_rules(loaded: LoadedCourse) -> list[Problem]:
     """The completion rule, the test page and the mastery score agree."""
     data, smap, out = loaded.data, loaded.smap, []
-    langs, entries = data["languages"], _page_entries(data)
+    langs, entries = loaded.langs or data["languages"], _page_entries(data)
     completion = data.get("completion") or {}
     test_pages = [(k, p) for (lang, p), page in loaded.pages.items() if lang == langs[0] and page.meta.get("test") is True
                   for k in [next(key for e, key in entries if e == p)]]
@@ -253,7 +290,9 @@ def _page_problems(loaded: LoadedCourse) -> list[Problem]:
                 out += _block_file_problems(loaded, block, loaded.page_files[(lang, entry)])
         out += page.notes
         out += _link_problems(loaded, page, loaded.page_files[(lang, entry)])
+        out += _alt_text_problems(page)
         if not (isinstance(loaded.data, dict) and loaded.data.get("trusted_html") is True):
+            out += _form_field_problems(page)
             hazards = [(page.file, line, col, "", what) for line, col, what in page.hazards]
             for block in page.blocks:
                 hazards += _block_hazards(block.data, block.smap, ())
@@ -290,25 +329,90 @@ def _block_file_problems(loaded: LoadedCourse, block, page_file: Path) -> list[P
     return out
 
 
+VIDEO = frozenset({".mp4", ".m4v", ".webm", ".ogv", ".mov", ".avi", ".mkv", ".mpg", ".mpeg", ".wmv"})
+AUDIO = frozenset({".mp3", ".m4a", ".aac", ".wav", ".ogg", ".oga", ".opus", ".flac", ".wma"})
+RAW_MEDIA_TAGS = frozenset({"video", "audio", "source", "track"})
+
+
 def _link_problems(loaded: LoadedCourse, page: RawPage, page_file: Path) -> list[Problem]:
     out = []
     for link in page.links:
         if not is_local(link.url):
             continue
-        target = link.url.split("#", 1)[0].split("?", 1)[0]
+        target, _, fragment = link.url.split("?", 1)[0].partition("#")
         if not target:
+            continue
+        suffix = Path(unquote(target)).suffix.lower()
+        if link.kind == "image" and suffix in VIDEO | AUDIO:
+            what = "a video" if suffix in VIDEO else "a sound file"
+            out.append(Problem(page.file, link.line, link.column, "", f"'{target}' is {what}, which cannot be shown as an "
+                               f"image; to offer it for download, write a link without the '!': [{link.text or Path(target).stem}]({target})"))
             continue
         try:
             resolved = resolve_inside(loaded.root, page_file.parent, unquote(target))
         except PathProblem as e:
-            out.append(Problem(page.file, link.line, link.column, "", str(e)))
+            out.append(Problem(page.file, link.line, link.column, "", str(e) + _close_names(e, page_file.parent, unquote(target))))
+            continue
+        if link.kind == "raw":
+            out.append(Problem(page.file, link.line, link.column, "", _raw_file_message(link, target, suffix)))
             continue
         if resolved.suffix == ".md":
+            if fragment:  # the renderer links to the page; headings get no ids to jump to
+                out.append(Problem(page.file, link.line, link.column, "", f"the link goes to the top of {target}: links to a "
+                                   f"place inside a page ('#{fragment}') are not supported; remove '#{fragment}'", warning=True))
             continue  # a link to another page; the renderer turns it into an in-course link
         msg = check_package_name(resolved.relative_to(loaded.root.resolve()).as_posix())
         if msg:
             out.append(Problem(page.file, link.line, link.column, "", msg))
     return out
+
+
+def _raw_file_message(link, target: str, suffix: str) -> str:
+    """Raw HTML that names a course file: the file would not be packaged (only Markdown links are)."""
+    tag = f"<{link.tag}>" if link.tag else "raw HTML"
+    if link.tag in RAW_MEDIA_TAGS or suffix in VIDEO | AUDIO:
+        how = f"to offer the file for download, write a Markdown link instead: [link text]({target})"
+    elif link.tag == "img":
+        how = f"write the image in Markdown instead: ![Alternative text]({target})"
+    else:
+        how = f"write a Markdown link instead: [text]({target})"
+    return f"{tag} in raw HTML cannot use files of the course ('{target}' would not be in the package); {how}"
+
+
+def _close_names(error: PathProblem, folder: Path, target: str) -> str:
+    """"; did you mean ...?" with the files next to a missing one whose names are close to it."""
+    if error.case_hint or not str(error).startswith("no such file"):
+        return ""
+    parent = (folder / target).parent
+    try:
+        names = sorted(p.name for p in parent.iterdir() if p.is_file())
+    except OSError:
+        return ""
+    name = Path(target).name
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    if not close:
+        return ""
+    prefix = target[: len(target) - len(name)]
+    return f"; did you mean '{prefix}{close[0]}'?"
+
+
+def _alt_text_problems(page: RawPage) -> list[Problem]:
+    """Every image says what it shows (WCAG 1.1.1), unless it is marked as decoration."""
+    out = []
+    for link in page.links:
+        if link.kind == "image" and not link.text.strip() and not link.decorative:
+            out.append(Problem(page.file, link.line, link.column, "", f"the image has no alternative text, which screen readers "
+                               f"read out instead of it; write what it shows: ![A short description]({link.url}), or, if it is "
+                               f"only decoration, mark it so: ![]({link.url} \"decorative\")"))
+    return out
+
+
+def _form_field_problems(page: RawPage) -> list[Problem]:
+    """Form fields in raw HTML are removed from the package: say so, and what to use."""
+    kinds = ", ".join(f"```{k}" for k in sorted(block_kinds()))
+    return [Problem(page.file, line, col, "", f"<{tag}> in raw HTML is removed from the package (pages cannot hold form "
+                    f"fields); to ask the learner something, use a block ({kinds}), see the author's guide", warning=True)
+            for line, col, tag in page.form_fields]
 
 
 def is_local(url: str) -> bool:
@@ -321,8 +425,10 @@ def is_local(url: str) -> bool:
 def _translation_rules(loaded: LoadedCourse) -> list[Problem]:
     """Across languages a page keeps its test flag and each block its id, kind and answers."""
     data = loaded.data
-    langs = data["languages"]
+    langs = loaded.langs  # the source language first, when it is checked in this run
     out = []
+    if not langs:
+        return out
     for module in data["modules"]:
         for entry in module["pages"]:
             base = loaded.pages[(langs[0], entry)]
@@ -332,6 +438,24 @@ def _translation_rules(loaded: LoadedCourse) -> list[Problem]:
                     out.append(other.meta_map.problem(("test",), f"differs from {base.file}; the test page must be the same in every language"))
                 out += _block_differences(base, other)
     return out
+
+
+def _staleness_rules(loaded: LoadedCourse) -> list[Problem]:
+    """A translation last committed before its source page was changed may be out of date."""
+    langs = loaded.data["languages"]
+    out = []
+    for (lang, entry), when in sorted(loaded.changed.items()):
+        source = loaded.changed.get((langs[0], entry))
+        if lang == langs[0] or (lang, entry) not in loaded.pages or source is None or when >= source:
+            continue
+        out.append(Problem(loaded.pages[(lang, entry)].file, 0, 0, "", f"last changed (in git) on {_day(when)}, before its "
+                           f"source {langs[0]}/{entry} was changed on {_day(source)}; bring the translation up to date "
+                           "(a commit of this file ends this warning)", warning=True))
+    return out
+
+
+def _day(timestamp: int) -> str:
+    return datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _block_differences(base: RawPage, other: RawPage) -> list[Problem]:
