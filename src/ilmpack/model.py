@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping
@@ -68,6 +68,9 @@ class Course:
     pages: Mapping[tuple[str, str], Page]  # (lang, entry) -> Page
     root: Path
     trusted_html: bool = False  # raw HTML in pages is kept as written (else sanitized)
+    # course.yaml as written (validated), for block kinds with a course-wide option such as
+    # `reflections: {send_text: ...}`; the stages above read the typed fields instead.
+    settings: Mapping = field(default_factory=lambda: MappingProxyType({}))
 
     def pages_in(self, lang: str) -> list[Page]:
         """The pages of one language in course order."""
@@ -95,6 +98,7 @@ def make_course(loaded: LoadedCourse) -> Course:
         pages=MappingProxyType(pages),
         root=loaded.root.resolve(),
         trusted_html=data.get("trusted_html", False),
+        settings=MappingProxyType(dict(data)),
     )
 
 

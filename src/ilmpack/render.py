@@ -152,7 +152,8 @@ def render_page(env, md: markdown.Markdown, course, page: Page, strings, entries
         html = clean_html(html)
     where = BlockPage(page.id, page.lang, page.is_test, partial(inline_markdown, trusted=course.trusted_html),
                       file=partial(_package_file, course, page, sco),
-                      write=lambda path, name, context: _write(env, sco, path, name, {"lang": page.lang, "strings": strings, **context}))
+                      write=lambda path, name, context: _write(env, sco, path, name, {"lang": page.lang, "strings": strings, **context}),
+                      course=course.settings)
     for block in page.blocks:
         kind = get_block(block.kind)
         view = kind.view(block.data, where)

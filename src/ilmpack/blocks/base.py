@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 from markupsafe import Markup
@@ -25,6 +25,8 @@ class BlockPage:
     # Renders template `name` with `context` (plus strings and lang) into the package at `path`, e.g. a
     # handout page; returns `path`.
     write: Callable[[str, str, dict], str]
+    # course.yaml as written, for a kind's course-wide option (e.g. `reflections: {send_text: true}`).
+    course: Mapping = field(default_factory=dict)
 
 
 class BlockKind:
