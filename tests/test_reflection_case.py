@@ -142,3 +142,15 @@ def test_case_is_scored_only_on_the_test_page(make_course, runner, tmp_path):
     assert html.count('data-step="') == 8
     assert '<button type="button" class="ilm-button ilm-case-choice" data-choice="1" data-goto="c">Dårlig</button>' in html
     assert '<template data-consequence="1">Ikke bra.</template>' in html
+
+
+def test_state_size_of_a_case_is_its_longest_path_or_the_cap_when_it_loops():
+    from ilmpack.blocks.case import PATH_MAX
+
+    straight = {"start": "a", "steps": [{"id": "a", "choices": [{"goto": "b"}, {"goto": "c"}]},
+                                        {"id": "b", "choices": [{"goto": "c"}]}, {"id": "c"}]}
+    looping = {"start": "a", "steps": [{"id": "a", "choices": [{"goto": "b"}]},
+                                       {"id": "b", "choices": [{"goto": "a"}, {"goto": "c"}]}, {"id": "c"}]}
+    assert get_block("case").state_size([straight]) == (0, 2)
+    assert get_block("case").state_size([straight, looping]) == (0, 2 + PATH_MAX + 1)
+    assert get_block("reflection").state_size([{}, {}, {}]) == (3, 3)

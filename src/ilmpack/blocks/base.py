@@ -66,6 +66,12 @@ class BlockKind:
         """Extra names the block's template gets beside `block`, `page`, `strings` and `lang`."""
         return {}
 
+    def state_size(self, blocks: list[Mapping]) -> tuple[int, int] | None:
+        """(essential, worst case) length of this kind's state slice for `blocks` (all of this kind in
+        one language, in order), or None when its runtime part keeps no slice. Mirrors the part's
+        encode(); targets/scorm12.py: suspend_data_size adds it up to warn at build time."""
+        return None
+
     def runtime_entry(self, data: Mapping, view: dict, page: BlockPage) -> dict | None:
         """What the runtime must know of this block (goes into the config under `config_key`)."""
         return None

@@ -101,12 +101,40 @@ class CaseBlock(BlockKind):
         return {"case": {"id": data["id"], "title": data["title"], "start": data["start"], "steps": steps,
                          "scored": bool(data.get("scored")) and page.is_test}}
 
+    def state_size(self, blocks: list[Mapping]) -> tuple[int, int]:
+        """The paths, one digit a choice, comma-separated; all of them may be dropped."""
+        return 0, sum(longest_path(b) for b in blocks) + max(0, len(blocks) - 1)
+
     def runtime_entry(self, data: Mapping, view: dict, page: BlockPage) -> dict:
         """The graph (step -> [[goto, points], ...]; [] for an end step), the start, and for a scored case the best path's points."""
         scored = view["case"]["scored"]
         steps = {s["id"]: [[c["goto"], c.get("points", 0)] for c in s.get("choices", [])] for s in data["steps"]}
         return {"page": page.id, "start": data["start"], "scored": scored, "steps": steps,
                 "best": best_points(steps, data["start"]) if scored else None}
+
+
+PATH_MAX = 200  # choices the runtime keeps per case (blocks/case.js), for cases that loop
+
+
+def longest_path(data: Mapping) -> int:
+    """The most choices a learner can make in the case before an end (PATH_MAX if it can loop)."""
+    graph = {s["id"]: [c["goto"] for c in s.get("choices", [])] for s in data["steps"]}
+    memo: dict[str, int] = {}
+    busy: set[str] = set()
+
+    def longest(sid: str) -> int:
+        if sid in busy:
+            raise RecursionError  # a loop: the learner can go round it until PATH_MAX
+        if sid not in memo:
+            busy.add(sid)
+            memo[sid] = max((1 + longest(g) for g in graph.get(sid, [])), default=0)
+            busy.discard(sid)
+        return memo[sid]
+
+    try:
+        return min(longest(data["start"]), PATH_MAX)
+    except RecursionError:
+        return PATH_MAX
 
 
 def best_points(steps: Mapping[str, list], start: str) -> int:

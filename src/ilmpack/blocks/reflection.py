@@ -31,6 +31,10 @@ class ReflectionBlock(BlockKind):
                       "guide_html": [page.inline(g) for g in data.get("guide", [])],
                       "send_text": send_text(page.course)}}
 
+    def state_size(self, blocks: list[Mapping]) -> tuple[int, int]:
+        """One digit per reflection (answered or not), never dropped."""
+        return len(blocks), len(blocks)
+
     def runtime_entry(self, data: Mapping, view: dict, page: BlockPage) -> dict:
         """The page it stands on and whether the text goes to the LMS (cut to 255 characters)."""
         return {"page": page.id, "sendText": view["r"]["send_text"]}

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from ..blocks import get_block
 from ..errors import BuildError, Problem
 from ..render import RenderedSco
 from ..xsd import NS_ADLCP, NS_IMSCP, control_files, schema_errors
@@ -115,9 +116,17 @@ def suspend_data_size(course, lang: str, *, raw: int = 100, correct: int | None 
         return sum(widths) + max(0, len(widths) - 1)
 
     essential = len("2|") + 7 + len("|") + -(-len(pages) // 4)
+    # Other kinds' slices ("|" and the text each), by their own reckoning.
+    extra_essential = extra_worst = 0
+    for kind in sorted({b.kind for p in pages for b in p.blocks} - {"question"}):
+        size = get_block(kind).state_size([b.data for p in pages for b in p.blocks if b.kind == kind])
+        if size is not None:
+            extra_essential += 1 + size[0]
+            extra_worst += 1 + size[1]
+    essential += extra_essential
     if questions:
         right = scored if correct is None else correct
         test = len(f"{raw}:{right}:{min(attempts, 999)}:") if scored else 0
         essential += len("|") + test + len(";;")
-        return essential, essential + 2 * answers(True) + answers(False)
-    return essential, essential
+        return essential, essential + 2 * answers(True) + answers(False) + extra_worst - extra_essential
+    return essential, essential + extra_worst - extra_essential

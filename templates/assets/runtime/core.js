@@ -349,6 +349,8 @@ function blockApi(kind) {
     cssEscape: cssEscape,
     notice: notice,
     get readOnly() { return readOnly; },
+    // The learner's id from the LMS's launch (null before restore() and without an LMS).
+    get learner() { return launch && launch.learner ? String(launch.learner) : null; },
     // Click on a button[data-action=<name>] anywhere in the course.
     action: function (name, handler) { actions[name] = handler; },
     // Every "change" event in the course (the handler filters its own).
