@@ -32,13 +32,37 @@ TEXT = "Tjenesten er laget for dem som leser norsk godt.\nEldre uten BankID fall
 PROMPT = "laget for"
 
 
-def _build(tmp: Path, send_text: bool) -> Path:
+TEST_PAGE = """---
+title: Test
+test: true
+---
+```question
+id: t-likeverdig
+kind: true-false
+prompt: Likeverdige tjenester er like i virkning, ikke nødvendigvis like.
+correct: true
+```
+
+""" + (COURSE / "nb" / "02-case.md").read_text(encoding="utf-8").split("---\n", 2)[2].replace(
+    "id: c-skranken", "id: c-test\nscored: true").replace(
+    "        goto: tolk\n        consequence: Du bestiller", "        goto: tolk\n        points: 2\n        consequence: Du bestiller").replace(
+    "        goto: tolk\n        consequence: Det tok", "        goto: tolk\n        points: 1\n        consequence: Det tok")
+
+
+def _build(tmp: Path, variant: str) -> Path:
+    """The course as it is ("plain"), with send_text on ("send"), or with a test page holding a
+    question and a scored copy of the case ("scored")."""
     src = tmp / "src" / "refleksjon"
     shutil.copytree(COURSE, src)
-    if send_text:
-        data = yaml.safe_load((src / "course.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((src / "course.yaml").read_text(encoding="utf-8"))
+    if variant == "send":
         data["reflections"] = {"send_text": True}
-        (src / "course.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    if variant == "scored":
+        data["completion"] = {"pages": 100, "test": "passed"}
+        data["mastery_score"] = 80
+        data["modules"][0]["pages"].append("03-test.md")
+        (src / "nb" / "03-test.md").write_text(TEST_PAGE, encoding="utf-8")
+    (src / "course.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     out = tmp / "out"
     proc = subprocess.run(_ilmpack_command() + ["build", str(src), "--out", str(out)], cwd=REPO,
                           capture_output=True, text=True, timeout=120)
@@ -50,9 +74,9 @@ def _build(tmp: Path, send_text: bool) -> Path:
 def served(tmp_path_factory, lms_root):
     """{"plain": "/sco-refleksjon/index.html", "send": ...}: both builds served by the test LMS."""
     paths = {}
-    for name, send in (("plain", False), ("send", True)):
+    for name in ("plain", "send", "scored"):
         tmp = tmp_path_factory.mktemp(f"refleksjon-{name}")
-        pkg = _unpack(_build(tmp, send), tmp / "sco")
+        pkg = _unpack(_build(tmp, name), tmp / "sco")
         dest = lms_root / f"sco-refleksjon-{name}"
         if not dest.exists():
             shutil.copytree(pkg.sco_dir, dest)
@@ -250,13 +274,13 @@ def test_without_storage_a_quiet_notice_and_a_working_page(browsing, served):
 
 
 def _choose(launch: Launch, text: str):
-    button = launch.loc("[data-case] [data-step]:not([hidden]) button[data-choice]").filter(has_text=text)
+    button = launch.loc(f"{SHOWN_PAGE} [data-case] [data-step]:not([hidden]) button[data-choice]").filter(has_text=text)
     button.focus()
     launch.page.keyboard.press("Enter")
 
 
 def _step(launch: Launch) -> str:
-    return launch.loc("[data-case] [data-step]:not([hidden])").get_attribute("data-step")
+    return launch.loc(f"{SHOWN_PAGE} [data-case] [data-step]:not([hidden])").get_attribute("data-step")
 
 
 def test_case_played_along_two_paths_with_back_and_resumed(browsing, profile, served):
@@ -309,6 +333,29 @@ def test_case_played_along_two_paths_with_back_and_resumed(browsing, profile, se
     expect(second.loc("[data-case-path] li")).to_have_text(["Snakk langsomt og høyt"])
     expect(second.loc('button[data-action="case-back"]')).to_be_enabled()
     assert not set_values(second.log(), r"cmi\.interactions\..*")
+    browsing.assert_no_page_errors()
+
+
+def test_scored_case_on_the_test_page_reports_its_path_weighted_by_the_best(browsing, profile, served):
+    launch = Launch(profile, browsing.base_url, served["scored"], cmi())
+    launch.press('button[data-nav="next"]')
+    launch.press('button[data-nav="next"]')
+    expect(launch.loc(SHOWN_PAGE)).to_have_attribute("data-page-id", "03-test")
+    _choose(launch, "Bestill en tolk")
+    expect(launch.loc(f"{SHOWN_PAGE} [data-case-result]")).to_contain_text("Valgene dine ga 2 av 2 mulige poeng.")
+    launch.press(f'{SHOWN_PAGE} button[data-action="case-restart"]')
+    _choose(launch, "Snakk langsomt og høyt")
+    _choose(launch, "Bestill en tolk likevel")
+    expect(launch.loc(f"{SHOWN_PAGE} [data-case-result]")).to_contain_text("Valgene dine ga 1 av 2 mulige poeng.")
+    launch.press('[data-question="t-likeverdig"] input[value="t"]', "Space")
+    launch.press('button[data-action="submit-test"]')
+    launch.page.wait_for_function("() => lmsLog.some(c => c.args[0] === 'cmi.core.lesson_status' && c.args[1] === 'passed')")
+    c = launch.lms()
+    _clean(launch.log())
+    cases = [(i["student_response"], i["result"], i["weighting"]) for i in interactions(c) if i["id"] == "c-test"]
+    assert cases == [("ankomst,tolk", "correct", "2"), ("ankomst,hoyt,tolk", "wrong", "2")]
+    # The test's score is its questions' (the case's points are not in it yet).
+    assert c["core"]["score"]["raw"] == "100"
     browsing.assert_no_page_errors()
 
 

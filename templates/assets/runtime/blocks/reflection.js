@@ -124,10 +124,8 @@ ILM.block("reflection", function (core) {
     core.interaction({id: id, type: "fill-in", response: response, correct: [], result: "neutral",
                       weighting: null, latency: null, timestamp: Date.now()});
     sent[id] = response;
-    if (!answered[id]) {
-      answered[id] = true;
-      core.changed();
-    }
+    answered[id] = true;
+    core.changed();                // saves the state and commits the record
   }
 
   boxes.forEach(function (box) {
