@@ -170,7 +170,7 @@ def test_reflection_stays_on_the_device_and_the_lms_only_learns_it_was_answered(
     _write(first, "r-tjenesten", TEXT)
     # Tab leaves the box (the answer is saved and the LMS told) and goes to the print button.
     stop = first.tab()
-    assert first.focused('button[data-action="print-reflections"]'), stop
+    assert first.focused('button[data-action="reflection-view"]'), stop
     expect(first.loc(f"{r} [data-reflection-status]")).to_have_text("Svaret er lagret på denne enheten.")
     stored = first.storage()
     key = "ilmpack:refleksjon:kari.nordmann:reflections"   # course id and the LMS's learner id
@@ -190,16 +190,16 @@ def test_reflection_stays_on_the_device_and_the_lms_only_learns_it_was_answered(
     # Printed, the view is all there is: no contents, no header, no buttons.
     first.page.emulate_media(media="print")
     expect(view).to_be_visible()
-    for hidden in (".ilm-toc", ".ilm-header", ".ilm-pager", 'button[data-action="reflections-print"]'):
+    for hidden in (".ilm-toc", ".ilm-header", ".ilm-pager", 'button[data-action="reflection-print"]'):
         expect(first.loc(hidden)).to_be_hidden()
     first.page.emulate_media(media="screen")
     with first.page.expect_download() as dl:
-        first.press('button[data-action="reflections-download"]')
+        first.press('button[data-action="reflection-download"]')
     saved = Path(dl.value.path()).read_text(encoding="utf-8")
     assert TEXT in saved and PROMPT in saved and saved.startswith("<!doctype html>")
-    first.press('button[data-action="reflections-close"]')
+    first.press('button[data-action="reflection-close"]')
     expect(view).to_have_count(0)
-    assert first.focused('button[data-action="print-reflections"]')
+    assert first.focused('button[data-action="reflection-view"]')
     first.leave()
 
     log = first.log()
@@ -222,12 +222,12 @@ def test_reflection_stays_on_the_device_and_the_lms_only_learns_it_was_answered(
     assert not set_values(second.log(), r"cmi\.interactions\..*"), "answered was not remembered"
 
     # Forget: asks first; Cancel is where the focus lands.
-    second.press(f'{r} button[data-action="forget-reflections"]')
+    second.press(f'{r} button[data-action="reflection-forget"]')
     confirm = second.loc(f"{r} [data-reflection-confirm]")
     expect(confirm).to_be_visible()
-    assert second.focused('button[data-action="forget-cancel"]')
+    assert second.focused('button[data-action="reflection-forget-no"]')
     second.page.keyboard.press("Shift+Tab")
-    assert second.focused('button[data-action="forget-confirm"]')
+    assert second.focused('button[data-action="reflection-forget-yes"]')
     second.page.keyboard.press("Enter")
     expect(confirm).to_be_hidden()
     expect(second.loc(f"{r} textarea")).to_have_value("")
@@ -268,7 +268,7 @@ def test_without_storage_a_quiet_notice_and_a_working_page(browsing, served):
     _write(launch, "r-tjenesten", "Uten lagring")
     launch.tab()
     expect(status).to_contain_text("lar ikke kurset lagre")
-    launch.press('[data-reflection="r-tjenesten"] button[data-action="print-reflections"]')
+    launch.press('[data-reflection="r-tjenesten"] button[data-action="reflection-view"]')
     expect(launch.loc(".ilm-reflections-answer").first).to_have_text("Uten lagring")
     browsing.assert_no_page_errors()
 
@@ -378,12 +378,12 @@ def test_blocks_are_accessible_and_reflow(browsing, profile, served, width):
     _write(launch, "r-tjenesten", TEXT)
     launch.tab()
     check("reflection")
-    launch.press('[data-reflection="r-tjenesten"] button[data-action="forget-reflections"]')
+    launch.press('[data-reflection="r-tjenesten"] button[data-action="reflection-forget"]')
     check("forget")
-    launch.press('[data-reflection="r-tjenesten"] button[data-action="forget-cancel"]')
-    launch.press('[data-reflection="r-tjenesten"] button[data-action="print-reflections"]')
+    launch.press('[data-reflection="r-tjenesten"] button[data-action="reflection-forget-no"]')
+    launch.press('[data-reflection="r-tjenesten"] button[data-action="reflection-view"]')
     check("my-reflections")
-    launch.press('button[data-action="reflections-close"]')
+    launch.press('button[data-action="reflection-close"]')
     launch.press('button[data-nav="next"]')
     check("case-start")
     _choose(launch, "Snakk langsomt og høyt")

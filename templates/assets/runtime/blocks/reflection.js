@@ -162,25 +162,25 @@ ILM.block("reflection", function (core) {
 
   function confirmOf(button) { return $("[data-reflection-confirm]", button.closest("[data-reflection]")); }
 
-  core.action("forget-reflections", function (button) {
+  core.action("reflection-forget", function (button) {
     var c = confirmOf(button);
     c.hidden = false;
     button.setAttribute("aria-expanded", "true");
-    $('button[data-action="forget-cancel"]', c).focus();
+    $('button[data-action="reflection-forget-no"]', c).focus();
   });
 
   function closeConfirm(button) {
     var box = button.closest("[data-reflection]");
     $("[data-reflection-confirm]", box).hidden = true;
-    var toggle = $('button[data-action="forget-reflections"]', box);
+    var toggle = $('button[data-action="reflection-forget"]', box);
     toggle.setAttribute("aria-expanded", "false");
     toggle.focus();
     return box;
   }
 
-  core.action("forget-cancel", function (button) { closeConfirm(button); });
+  core.action("reflection-forget-no", function (button) { closeConfirm(button); });
 
-  core.action("forget-confirm", function (button) {
+  core.action("reflection-forget-yes", function (button) {
     IDS.forEach(function (id) {
       clearTimeout(timers[id]);
       texts[id] = "";
@@ -240,7 +240,7 @@ ILM.block("reflection", function (core) {
     opener = null;
   }
 
-  core.action("print-reflections", function (button) {
+  core.action("reflection-view", function (button) {
     closeView();
     IDS.forEach(function (id) { save(id); });
     opener = button;
@@ -252,8 +252,8 @@ ILM.block("reflection", function (core) {
     h.tabIndex = -1;
     fillView(view, h);
     var actions = el("div", "ilm-reflections-view-actions");
-    [["reflections-print", "reflections_print", " ilm-button-primary"], ["reflections-download", "reflections_download", ""],
-     ["reflections-close", "reflections_close", ""]].forEach(function (b) {
+    [["reflection-print", "reflections_print", " ilm-button-primary"], ["reflection-download", "reflections_download", ""],
+     ["reflection-close", "reflections_close", ""]].forEach(function (b) {
       var btn = el("button", "ilm-button" + b[2], str(b[1]));
       btn.type = "button";
       btn.setAttribute("data-action", b[0]);
@@ -266,10 +266,10 @@ ILM.block("reflection", function (core) {
     h.focus();
   });
 
-  core.action("reflections-print", function () { window.print(); });
-  core.action("reflections-close", function () { closeView(); });
+  core.action("reflection-print", function () { window.print(); });
+  core.action("reflection-close", function () { closeView(); });
 
-  core.action("reflections-download", function () {
+  core.action("reflection-download", function () {
     var doc = document.implementation.createHTMLDocument(str("reflections_title"));
     doc.documentElement.lang = document.documentElement.lang || "";
     var meta = doc.createElement("meta");
