@@ -118,7 +118,8 @@ def test_reflection_renders_a_labelled_text_box_and_keeps_the_text_local_by_defa
     assert "<strong>laget for</strong>" in html
     assert "<li>Hvem bruker den ikke?</li>" in html
     assert "får bare vite at du har svart" in html
-    assert _config(html)["reflections"] == {"r-tjeneste": {"page": "01-r", "sendText": False}}
+    assert _config(html)["reflections"] == {"r-tjeneste": {"page": "01-r"}}
+    assert "data-send-text" not in html
 
 
 def test_send_text_option_reaches_the_runtime_and_the_learner_is_told(make_course, runner, tmp_path):
@@ -126,7 +127,7 @@ def test_send_text_option_reaches_the_runtime_and_the_learner_is_told(make_cours
                          modules=[{"id": "m", "title": {"nb": "M"}, "pages": ["01-r.md"]}])
     del course["mastery_score"]
     html = _built(make_course, runner, tmp_path, course, {"nb/01-r.md": REFLECTION})
-    assert _config(html)["reflections"]["r-tjeneste"]["sendText"] is True
+    assert '<div class="ilm-reflection" data-reflection="r-tjeneste" data-send-text' in html
     assert "de første 255 tegnene sendes" in html
 
 

@@ -36,8 +36,10 @@ class ReflectionBlock(BlockKind):
         return len(blocks), len(blocks)
 
     def runtime_entry(self, data: Mapping, view: dict, page: BlockPage) -> dict:
-        """The page it stands on and whether the text goes to the LMS (cut to 255 characters)."""
-        return {"page": page.id, "sendText": view["r"]["send_text"]}
+        """The page it stands on. Whether the text goes to the LMS is in the markup
+        (data-send-text), not here: the entry is in the state's fingerprint, and turning the
+        option on or off must not make every learner start afresh."""
+        return {"page": page.id}
 
 
 def send_text(course: Mapping) -> bool:

@@ -3,7 +3,7 @@
  * The learner's text stays in this browser: localStorage, one key per course
  * and learner ("ilmpack:<course>:<learner>:reflections", JSON id -> text).
  * The LMS is told only that a reflection was answered (fill-in, neutral, no
- * response), unless the course sends the text (sendText), cut to 255.
+ * response), unless the course sends the text ([data-send-text]), cut to 255.
  * "My reflections" shows every reflection with its answer as one page to
  * print or download; "forget" deletes this course's answers from the device.
  *
@@ -117,7 +117,7 @@ ILM.block("reflection", function (core) {
   function tellLms(id) {
     var text = texts[id] || "";
     if (!text.trim()) return;
-    var sendText = !!ENTRIES[id].sendText;
+    var sendText = boxOf(id).hasAttribute("data-send-text");
     if (!sendText && answered[id]) return;
     var response = sendText ? cutText(text, TEXT_MAX) : "";
     if (sendText && sent[id] === response) return;
