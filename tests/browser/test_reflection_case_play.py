@@ -253,6 +253,10 @@ def test_send_text_sends_it_cut_to_255_on_one_line(browsing, profile, served):
     # the line break became a space; 200 + 1 + 49 = 250 units, two emoji fit (254), the third would split
     assert sent["student_response"] == "a" * 200 + " " + "b" * 49 + "🙂🙂"
     assert sent["result"] == "neutral" and sent["type"] == "fill-in"
+    # Closing the course straight from the box (no Tab first) still saves and tells the LMS.
+    _write(launch, "r-endring", "Ny rutine\nfor tolk")
+    launch.leave()
+    assert [(i["id"], i["student_response"]) for i in interactions(launch.lms())][1:] == [("r-endring", "Ny rutine for tolk")]
     _clean(launch.log())
     browsing.assert_no_page_errors()
 
@@ -294,6 +298,8 @@ def test_case_played_along_two_paths_with_back_and_resumed(browsing, profile, se
     _choose(first, "Snakk langsomt og høyt")
     assert _step(first) == "hoyt"
     assert first.focused('[data-step="hoyt"]')
+    first.tab()   # from the new step, Tab reaches its first choice
+    assert first.focused('[data-step="hoyt"] button[data-choice="0"]')
     live = first.loc("[data-case-consequence]")
     assert live.get_attribute("aria-live") == "polite"
     expect(live).to_contain_text("Du valgte: Snakk langsomt og høyt")

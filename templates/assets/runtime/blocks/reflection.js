@@ -143,9 +143,11 @@ ILM.block("reflection", function (core) {
     });
   });
 
-  // Leaving the course with a save still pending: write it now.
+  // Leaving the course straight from the box (no "change" yet): save and tell the LMS now,
+  // before the core's own pagehide commits (block parts register first).
   window.addEventListener("pagehide", function () {
     Object.keys(timers).forEach(function (id) { clearTimeout(timers[id]); save(id); });
+    IDS.forEach(tellLms);
   });
 
   core.slice("reflection", {
