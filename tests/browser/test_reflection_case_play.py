@@ -342,6 +342,24 @@ def test_case_played_along_two_paths_with_back_and_resumed(browsing, profile, se
     browsing.assert_no_page_errors()
 
 
+def test_review_shows_the_path_and_offers_no_choice(browsing, profile, served):
+    first = Launch(profile, browsing.base_url, served["plain"], cmi())
+    first.press('button[data-nav="next"]')
+    _choose(first, "Snakk langsomt og høyt")
+    first.leave()
+    data = first.relaunch_data()
+    data["core"]["lesson_mode"] = "review"
+    review = Launch(profile, browsing.base_url, served["plain"], data)
+    assert _step(review) == "hoyt"
+    expect(review.loc("[data-case-path] li")).to_have_text(["Snakk langsomt og høyt"])
+    for sel in ("button[data-choice]", 'button[data-action="case-back"]', 'button[data-action="case-restart"]'):
+        for button in review.loc(f"{SHOWN_PAGE} {sel}").all():
+            expect(button).to_be_disabled()
+    review.leave()
+    assert not set_values(review.log(), r"cmi\..*"), "review wrote to the LMS"
+    browsing.assert_no_page_errors()
+
+
 def test_scored_case_on_the_test_page_reports_its_path_weighted_by_the_best(browsing, profile, served):
     launch = Launch(profile, browsing.base_url, served["scored"], cmi())
     launch.press('button[data-nav="next"]')
