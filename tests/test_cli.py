@@ -182,7 +182,7 @@ def test_check_summary_of_an_unzipped_folder_and_of_a_manifest_without_a_score(r
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[3] == "  languages:     nb"
-    assert lines[4].endswith(" unzipped, 9 files (a folder: zip its contents to upload it)")
+    assert lines[4].endswith(" unzipped, 11 files (a folder: zip its contents to upload it)")
     assert lines[5] == "  mastery score: none (the course itself reports passed/failed or completed)"
 
 
@@ -209,7 +209,7 @@ def test_a_language_given_twice_is_built_once(runner, tmp_path):
     result = runner.invoke(main, ["build", str(SAMPLE), "--out", str(tmp_path), "--lang", "nn", "--lang", "nb", "--lang", "nn"])
     assert result.exit_code == 0, result.output
     assert [line.split("/")[-1] for line in result.stdout.splitlines()] == [
-        "likestilling-nn-scorm12.zip (9 files)", "likestilling-nb-scorm12.zip (9 files)"]
+        "likestilling-nn-scorm12.zip (11 files)", "likestilling-nb-scorm12.zip (11 files)"]
 
 
 def test_build_and_validate_take_the_course_yaml_for_its_folder(runner, tmp_path):
