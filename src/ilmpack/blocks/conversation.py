@@ -34,7 +34,7 @@ class ConversationBlock(BlockKind):
         out = super().translation_problems(base, other, smap, base_file)
         q0, q1 = base.get("questions", []), other.get("questions", [])
         if len(q0) != len(q1):
-            return out + [smap.problem(("questions",), f"has {len(q1)} questions, but {len(q0)} in {base_file}; {SAME}")]
+            return out + [smap.problem(("questions",), f"has {_count(len(q1))}, but {len(q0)} in {base_file}; {SAME}")]
         for i, (a, b) in enumerate(zip(q0, q1)):
             if a.get("minutes") != b.get("minutes"):
                 path = ("questions", i, "minutes") if "minutes" in b else ("questions", i)
@@ -63,6 +63,10 @@ def as_blocks(html: Markup) -> Markup:
     if not html or _BLOCK_START.match(html):
         return html
     return Markup("<p>") + html + Markup("</p>")
+
+
+def _count(n: int) -> str:
+    return f"{n} question{'' if n == 1 else 's'}"
 
 
 def _minutes(question: Mapping) -> str:
