@@ -148,9 +148,9 @@ def render_page(env, md: markdown.Markdown, course, page: Page, strings, entries
     `entries` collects what the runtime must know of each block: kind's config key -> id -> entry.
     """
     html = md.convert(page.markdown)
-    about = {"id": course.id, "title": course.title[page.lang]}  # what a page of its own (a handout) says of the course
     if not course.trusted_html:
         html = clean_html(html)
+    about = {"id": course.id, "title": course.title[page.lang]}  # what a page of its own (a handout) says of the course
     where = BlockPage(page.id, page.lang, page.is_test, partial(inline_markdown, trusted=course.trusted_html),
                       file=partial(_package_file, course, page, sco),
                       write=lambda path, name, context: _write(env, sco, path, name, {"lang": page.lang, "strings": strings,
