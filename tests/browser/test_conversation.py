@@ -123,3 +123,14 @@ def test_material_and_handout_reflow_without_sideways_scrolling(browsing, width)
     handout = browsing.new_page(viewport={"width": width, "height": 800})
     handout.goto(f"{browsing.base_url}/sco/{HANDOUT}")
     assert handout.evaluate(OVERFLOW) <= 0
+
+
+def test_without_javascript_the_handout_link_works_and_no_dead_button_shows(browsing):
+    page = browsing.new_page(java_script_enabled=False)
+    page.goto(f"{browsing.base_url}/sco/index.html")
+    block = page.locator(BLOCK)
+    expect(block).to_be_visible()
+    expect(block.locator('button[data-action="print-conversation"]')).to_be_hidden()
+    with page.context.expect_page() as opened:
+        block.locator("a[data-handout]").click()
+    expect(opened.value.get_by_role("heading", level=1)).to_have_text("Hvem er tjenesten vår laget for?")
