@@ -130,7 +130,7 @@ def test_course_page_shows_the_material_with_a_link_to_the_handout(built):
     assert ('<a href="handouts/samtale-1.html" target="_blank" rel="noopener noreferrer" data-handout>'
             'Utskriftsvennlig versjon<span class="ilm-visually-hidden"> (åpnes i ny fane)</span></a>') in section
     # Without JavaScript the print button could do nothing: it waits, hidden, for the runtime.
-    assert '<button type="button" class="ilm-button" data-action="print-conversation" hidden>' in section
+    assert '<button type="button" class="ilm-button" data-action="conversation-print" hidden>' in section
     assert section.count('<li class="ilm-conversation-question">') == 3
 
 

@@ -130,7 +130,26 @@ def test_without_javascript_the_handout_link_works_and_no_dead_button_shows(brow
     page.goto(f"{browsing.base_url}/sco/index.html")
     block = page.locator(BLOCK)
     expect(block).to_be_visible()
-    expect(block.locator('button[data-action="print-conversation"]')).to_be_hidden()
+    expect(block.locator('button[data-action="conversation-print"]')).to_be_hidden()
     with page.context.expect_page() as opened:
         block.locator("a[data-handout]").click()
     expect(opened.value.get_by_role("heading", level=1)).to_have_text("Hvem er tjenesten vår laget for?")
+
+
+def test_the_print_button_prints_the_material_alone(browsing):
+    page, frame = open_in_lms(browsing, viewport={"width": 1280, "height": 900})
+    button = frame.locator(f'{BLOCK} button[data-action="conversation-print"]')
+    expect(button).to_be_visible()
+    expect(button).to_have_text("Skriv ut samtalemateriellet")
+    # The browser's print dialog would block the test: note what print would see instead.
+    frame.evaluate("() => { window.printCalls = 0; window.print = () => { window.printCalls += 1; }; }")
+    button.click()
+    assert frame.evaluate("() => window.printCalls") == 1
+    page.emulate_media(media="print")
+    expect(frame.locator(f"{BLOCK} ol > li").first).to_be_visible()
+    for selector in (f"#page-{PAGE_ID} .ilm-page-title", f"#page-{PAGE_ID} table >> nth=0", f"#page-{PAGE_ID} img", ".ilm-header"):
+        expect(frame.locator(selector)).to_be_hidden()
+    # Once the dialog closes, printing the page prints the whole page again.
+    frame.evaluate("() => window.dispatchEvent(new Event('afterprint'))")
+    expect(frame.locator(f"#page-{PAGE_ID} .ilm-page-title")).to_be_visible()
+    expect(frame.locator(f"#page-{PAGE_ID} table").first).to_be_visible()
