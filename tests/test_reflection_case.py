@@ -148,10 +148,15 @@ def test_case_is_scored_only_on_the_test_page(make_course, runner, tmp_path):
 def test_state_size_of_a_case_is_its_longest_path_or_the_cap_when_it_loops():
     from ilmpack.blocks.case import PATH_MAX
 
-    straight = {"start": "a", "steps": [{"id": "a", "choices": [{"goto": "b"}, {"goto": "c"}]},
+    straight = {"id": "c-1", "start": "a", "steps": [{"id": "a", "choices": [{"goto": "b"}, {"goto": "c"}]},
                                         {"id": "b", "choices": [{"goto": "c"}]}, {"id": "c"}]}
-    looping = {"start": "a", "steps": [{"id": "a", "choices": [{"goto": "b"}]},
+    looping = {"id": "c-2", "start": "a", "steps": [{"id": "a", "choices": [{"goto": "b"}]},
                                        {"id": "b", "choices": [{"goto": "a"}, {"goto": "c"}]}, {"id": "c"}]}
-    assert get_block("case").state_size([straight]) == (0, 2)
-    assert get_block("case").state_size([straight, looping]) == (0, 2 + PATH_MAX + 1)
-    assert get_block("reflection").state_size([{}, {}, {}]) == (3, 3)
+    def size(kind, blocks):
+        share = get_block(kind).state_size([(b, False) for b in blocks], {}, {})
+        return share.essential, share.worst
+
+    assert size("case", [straight]) == (0, 2)
+    assert size("case", [straight, looping]) == (0, 2 + PATH_MAX + 1)
+    assert get_block("case").state_size([(straight, False), (looping, False)], {}, {}).blocks == {"c-1": 2, "c-2": PATH_MAX + 1}
+    assert size("reflection", [{}, {}, {}]) == (3, 3)

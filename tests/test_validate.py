@@ -165,7 +165,7 @@ def test_all_problems_are_reported_at_once(make_course):
     root = make_course(files={"nb/01-start.md": page, "nb/02-test.md": test})
     assert problems_of(root) == [
         "nb/01-start.md:2:1: tittel: unknown key 'tittel'; did you mean 'title'?",
-        "nb/02-test.md:7:7: kind: must be one of single, multiple, true-false; got 'yes-no'",
+        "nb/02-test.md:7:7: kind: must be one of single, multiple, true-false, matching, ordering, fill-in, numeric, likert; got 'yes-no'",
     ]
 
 
@@ -227,7 +227,7 @@ def test_schema_errors_do_not_hide_other_rules(make_course):
         "course.yaml:20:7: modules[1].id: duplicate module id 'm1' (first on line 14); each must be unique",
         "course.yaml:24:5: modules[1].pages[0]: duplicate page '01-start.md' (first on line 18); each must be unique",
         "course.yaml:25:1: colour: unknown key 'colour'; allowed keys: completion, description, id, languages, "
-        "mastery_score, modules, reflections, title, trusted_html, version",
+        "mastery_score, modules, reflections, test_policy, title, trusted_html, version",
     ]
 
 

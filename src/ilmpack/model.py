@@ -20,6 +20,20 @@ class Completion:
 
 
 @dataclass(frozen=True)
+class TestPolicy:
+    """How the test is taken: attempts (None: unlimited), when solutions show, shuffling, drawing."""
+
+    attempts: int | None = None
+    solutions: str = "after-passing"  # never | after-each-attempt | after-passing | after-last-attempt
+    shuffle: bool = False
+    draw: int | None = None  # questions drawn from the test page's pool per attempt (None: all)
+
+    def as_config(self) -> dict:
+        """The runtime config's `testPolicy`."""
+        return {"attempts": self.attempts, "solutions": self.solutions, "shuffle": self.shuffle, "draw": self.draw}
+
+
+@dataclass(frozen=True)
 class Block:
     """A fenced YAML block of a page, e.g. a question."""
 
@@ -71,6 +85,7 @@ class Course:
     # course.yaml as written (validated), for block kinds with a course-wide option such as
     # `reflections: {send_text: ...}`; the stages above read the typed fields instead.
     settings: Mapping = field(default_factory=lambda: MappingProxyType({}))
+    test_policy: TestPolicy = TestPolicy()
 
     def pages_in(self, lang: str) -> list[Page]:
         """The pages of one language in course order."""
@@ -99,6 +114,7 @@ def make_course(loaded: LoadedCourse) -> Course:
         root=loaded.root.resolve(),
         trusted_html=data.get("trusted_html", False),
         settings=MappingProxyType(dict(data)),
+        test_policy=TestPolicy(**(data.get("test_policy") or {})),
     )
 
 

@@ -119,6 +119,7 @@ def render_course(course: Course, lang: str, lms: str = "none") -> RenderedSco:
         "title": course.title[lang],
         "masteryScore": course.mastery_score,
         "completion": {"pages": course.completion.pages, "test": course.completion.test},
+        "testPolicy": course.test_policy.as_config(),
         "pages": [{"id": v.id, "title": v.title, "test": v.is_test} for v in views],
         **entries,
         "strings": strings,

@@ -44,6 +44,7 @@ def validate_course(loaded: LoadedCourse) -> list[Problem]:
                 raise
     problems += _page_problems(loaded)
     if not any(not p.warning for p in problems) and not loaded.pages_alone:
+        problems += _test_rules(loaded)
         problems += _translation_rules(loaded)
         problems += _staleness_rules(loaded)
         problems += loaded.unlisted  # while course.yaml has errors, a page may only look unlisted
@@ -231,6 +232,14 @@ def _completion_rules(loaded: LoadedCourse) -> list[Problem]:
         out.append(smap.problem(("completion", "test"), f"the course has a test page ({test_pages[0][1]}) but test is none; set test: passed or test: answered"))
     if test == "passed" and "mastery_score" not in data:
         out.append(smap.problem((), "'mastery_score' is missing: test: passed needs the score (0-100) that passes, e.g. mastery_score: 80"))
+    policy = data.get("test_policy")
+    if isinstance(policy, dict):
+        if not test_pages:
+            out.append(smap.problem(("test_policy",), "the course has no test page; remove test_policy, or add 'test: true' "
+                                    "to the front matter of the test page", key=True))
+        if policy.get("solutions") == "after-last-attempt" and "attempts" not in policy:
+            out.append(smap.problem(("test_policy", "solutions"), "after-last-attempt needs a number of attempts: add "
+                                    "attempts (e.g. attempts: 3), or choose after-passing"))
     if test != "passed" and "mastery_score" in data:
         out.append(smap.problem(("mastery_score",), "is only used with completion test: passed; remove it (an LMS would turn 'completed' into passed/failed by it)"))
     return out
@@ -420,6 +429,27 @@ def is_local(url: str) -> bool:
     if re.match(r"^[A-Za-z]:[/\\]", url):
         return True  # C:/... is a Windows path, not a web address: the path rules say what is wrong
     return not (url.startswith(("#", "//")) or ":" in url.split("/", 1)[0])
+
+
+def _test_rules(loaded: LoadedCourse) -> list[Problem]:
+    """Each block kind's rules for its blocks on the test page under the course's test_policy."""
+    data = loaded.data
+    policy = data.get("test_policy") or {}
+    out = []
+    if not loaded.langs:
+        return out
+    lang = loaded.langs[0]  # the source language first, when it is checked in this run
+    for module in data["modules"]:
+        for entry in module["pages"]:
+            page = loaded.pages[(lang, entry)]
+            if page.meta.get("test") is not True:
+                continue
+            by_kind: dict[str, list] = {}
+            for block in page.blocks:
+                by_kind.setdefault(block.kind, []).append((block.data, block.smap))
+            for kind, blocks in by_kind.items():
+                out += get_block(kind).test_rules(blocks, policy, loaded.smap)
+    return out
 
 
 def _translation_rules(loaded: LoadedCourse) -> list[Problem]:

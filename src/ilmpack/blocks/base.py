@@ -29,6 +29,22 @@ class BlockPage:
     course: Mapping = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class StateShare:
+    """A kind's slice of the learner's saved state (SCORM 1.2: 4096 characters in all), at its longest.
+
+    `essential` is what the runtime never drops; `blocks` maps each block id to the characters its
+    state may add at worst, so a build over the limit can name the block to shorten.
+    """
+
+    essential: int
+    blocks: Mapping[str, int]
+
+    @property
+    def worst(self) -> int:
+        return self.essential + sum(self.blocks.values())
+
+
 class BlockKind:
     """One kind of fenced block (```<name>). Subclasses set `name` and override what they need.
 
@@ -44,6 +60,11 @@ class BlockKind:
 
     def rules(self, data: Mapping, smap: SourceMap) -> list[Problem]:
         """Problems the schema cannot state; `data` has passed the schema."""
+        return []
+
+    def test_rules(self, blocks: list[tuple[Mapping, SourceMap]], policy: Mapping, policy_smap: SourceMap) -> list[Problem]:
+        """Problems of this kind's blocks on the test page (first language) under the course's
+        `test_policy` (`policy`, located in course.yaml by `policy_smap`)."""
         return []
 
     def translation_problems(self, base: Mapping, other: Mapping, smap: SourceMap, base_file: str) -> list[Problem]:
@@ -66,12 +87,18 @@ class BlockKind:
         """Extra names the block's template gets beside `block`, `page`, `strings` and `lang`."""
         return {}
 
-    def state_size(self, blocks: list[Mapping]) -> tuple[int, int] | None:
-        """(essential, worst case) length of this kind's state slice for `blocks` (all of this kind in
-        one language, in order), or None when its runtime part keeps no slice. Mirrors the part's
-        encode(); targets/scorm12.py: suspend_data_size adds it up to warn at build time."""
-        return None
-
     def runtime_entry(self, data: Mapping, view: dict, page: BlockPage) -> dict | None:
         """What the runtime must know of this block (goes into the config under `config_key`)."""
         return None
+
+    def state_size(self, blocks: list[tuple[Mapping, bool]], policy: Mapping, exact: Mapping) -> StateShare | None:
+        """The longest slice of the saved state this kind's runtime part writes for these blocks
+        ((data, on the test page) for all of this kind in one language, in course order) under the
+        course's test `policy`; `exact` may give numbers it saves, for an exact length. None: the
+        part keeps no slice. Mirrors the part's encode(); targets/scorm12.py: suspend_data_size
+        adds the kinds up, and the build refuses a course whose worst case is over the limit."""
+        return None
+
+    def state_advice(self, data: Mapping) -> tuple[tuple, str]:
+        """(key path in the block, what to do) for an author whose saved state is too large."""
+        return ("id",), "use fewer of these blocks"

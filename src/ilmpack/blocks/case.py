@@ -7,7 +7,7 @@ from typing import Mapping
 
 from ..errors import Problem
 from ..sourcemap import SourceMap
-from .base import SAME, BlockKind, BlockPage
+from .base import SAME, BlockKind, BlockPage, StateShare
 
 
 class CaseBlock(BlockKind):
@@ -101,9 +101,9 @@ class CaseBlock(BlockKind):
         return {"case": {"id": data["id"], "title": data["title"], "start": data["start"], "steps": steps,
                          "scored": bool(data.get("scored")) and page.is_test}}
 
-    def state_size(self, blocks: list[Mapping]) -> tuple[int, int]:
+    def state_size(self, blocks: list[tuple[Mapping, bool]], policy: Mapping, exact: Mapping) -> StateShare:
         """The paths, one digit a choice, comma-separated; all of them may be dropped."""
-        return 0, sum(longest_path(b) for b in blocks) + max(0, len(blocks) - 1)
+        return StateShare(0, {data["id"]: longest_path(data) + (1 if i else 0) for i, (data, _) in enumerate(blocks)})
 
     def runtime_entry(self, data: Mapping, view: dict, page: BlockPage) -> dict:
         """The graph (step -> [[goto, points], ...]; [] for an end step), the start, and for a scored case the best path's points."""

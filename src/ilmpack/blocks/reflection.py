@@ -6,7 +6,7 @@ from typing import Mapping
 
 from ..errors import Problem
 from ..sourcemap import SourceMap
-from .base import SAME, BlockKind, BlockPage
+from .base import SAME, BlockKind, BlockPage, StateShare
 
 
 class ReflectionBlock(BlockKind):
@@ -31,9 +31,9 @@ class ReflectionBlock(BlockKind):
                       "guide_html": [page.inline(g) for g in data.get("guide", [])],
                       "send_text": send_text(page.course)}}
 
-    def state_size(self, blocks: list[Mapping]) -> tuple[int, int]:
+    def state_size(self, blocks: list[tuple[Mapping, bool]], policy: Mapping, exact: Mapping) -> StateShare:
         """One digit per reflection (answered or not), never dropped."""
-        return len(blocks), len(blocks)
+        return StateShare(len(blocks), {})
 
     def runtime_entry(self, data: Mapping, view: dict, page: BlockPage) -> dict:
         """The page it stands on. Whether the text goes to the LMS is in the markup

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Mapping
 
 from lxml import etree
 
 from ..blocks import get_block
+from ..blocks.base import StateShare
 from ..errors import BuildError, Problem
 from ..render import RenderedSco
 from ..xsd import NS_ADLCP, NS_IMSCP, control_files, schema_errors
@@ -35,18 +37,16 @@ class Scorm12Target(Target):
 
     @classmethod
     def course_problems(cls, course, loaded) -> list[Problem]:
-        """SCORM 1.2 keeps the learner's state in 4096 characters: warn before learners lose answers."""
+        """SCORM 1.2 keeps the learner's state in 4096 characters: refuse a course whose state may not fit."""
         out = []
         for lang in course.languages:
-            essential, worst = suspend_data_size(course, lang)
+            shares = state_shares(course, lang)
+            essential, worst = suspend_data_size(course, lang, shares)
             if essential > SUSPEND_LIMIT:
                 out.append(loaded.smap.problem(("modules",), f"{lang}: the course has too many pages for SCORM 1.2 to remember "
                                                f"which were seen ({essential} of {SUSPEND_LIMIT} characters); split it into several courses"))
             elif worst > SUSPEND_LIMIT:
-                out.append(loaded.smap.problem(("modules",), f"{lang}: a learner's answers may need {worst} characters, over "
-                                               f"SCORM 1.2's {SUSPEND_LIMIT}; on resume some knowledge-check answers will be "
-                                               "forgotten (progress and score are always kept). Use fewer knowledge checks, "
-                                               "or split the course", warning=True))
+                out.append(_largest_share_problem(course, loaded, lang, shares, worst))
         return out
 
     def identifiers(self, lang: str) -> dict[str, str]:
@@ -96,37 +96,47 @@ class Scorm12Target(Target):
 SUSPEND_LIMIT = 4096  # CMIString4096 in SCORM 1.2
 
 
-def suspend_data_size(course, lang: str, *, raw: int = 100, correct: int | None = None,
-                      attempts: int = 999) -> tuple[int, int]:
+def state_shares(course, lang: str, exact: Mapping | None = None) -> dict[str, StateShare]:
+    """Each block kind's slice of the saved state at its longest, for one language.
+
+    `exact` gives numbers a kind saves (the test's raw, correct and attempts) to get an exact
+    length instead of the widest."""
+    blocks: dict[str, list] = {}
+    for page in course.pages_in(lang):
+        for block in page.blocks:
+            blocks.setdefault(block.kind, []).append((block.data, page.is_test))
+    policy = {k: v for k, v in course.test_policy.as_config().items() if v is not None}
+    shares = {}
+    for kind, found in sorted(blocks.items()):
+        share = get_block(kind).state_size(found, policy, exact or {})
+        if share is not None:
+            shares[kind] = share
+    return shares
+
+
+def suspend_data_size(course, lang: str, shares: dict[str, StateShare] | None = None, **exact) -> tuple[int, int]:
     """(essential, worst case) length of the runtime's suspend_data for one language.
 
-    Mirrors the runtime (docs/CONTRACT.md, "State text"): core.js writes
-    "2|<fingerprint, 7>|<viewed>|<question slice>" and blocks/question.js's slice is
-    "<raw:correct:attempts:answers>;<checks>;<draft>". Essential is what the runtime never drops
-    (viewed pages, score); worst case adds every answer at its longest, with a retake's draft
-    next to the submitted answers. The test's numbers default to their widest (100 %, every
-    question right, 999 attempts, where the runtime caps them); give them to get an exact length.
+    Mirrors the runtime (docs/CONTRACT.md, "State slices"): core.js writes
+    "2|<fingerprint, 7>|<viewed>" and then "|<slice>" per block kind that saves state, each sized
+    by its kind's `state_size`. Essential is what the runtime never drops (viewed pages, score);
+    worst case adds every answer at its longest. `exact` (raw=, correct=, attempts=) gives the
+    test's numbers for an exact length; by default they are the widest.
     """
+    shares = state_shares(course, lang, exact) if shares is None else shares
     pages = course.pages_in(lang)
-    questions = [(b.data, p.is_test) for p in pages for b in p.blocks if b.kind == "question"]
-    scored = sum(1 for _, s in questions if s)
+    essential = len("2|") + 7 + len("|") + -(-len(pages) // 4) + sum(1 + s.essential for s in shares.values())
+    return essential, essential + sum(sum(s.blocks.values()) for s in shares.values())
 
-    def answers(want_scored: bool) -> int:
-        widths = [len(q.get("options", [])) if q["kind"] == "multiple" else 1 for q, s in questions if s == want_scored]
-        return sum(widths) + max(0, len(widths) - 1)
 
-    essential = len("2|") + 7 + len("|") + -(-len(pages) // 4)
-    # Other kinds' slices ("|" and the text each), by their own reckoning.
-    extra_essential = extra_worst = 0
-    for kind in sorted({b.kind for p in pages for b in p.blocks} - {"question"}):
-        size = get_block(kind).state_size([b.data for p in pages for b in p.blocks if b.kind == kind])
-        if size is not None:
-            extra_essential += 1 + size[0]
-            extra_worst += 1 + size[1]
-    essential += extra_essential
-    if questions:
-        right = scored if correct is None else correct
-        test = len(f"{raw}:{right}:{min(attempts, 999)}:") if scored else 0
-        essential += len("|") + test + len(";;")
-        return essential, essential + 2 * answers(True) + answers(False) + extra_worst - extra_essential
-    return essential, essential + extra_worst - extra_essential
+def _largest_share_problem(course, loaded, lang: str, shares: dict[str, StateShare], worst: int) -> Problem:
+    """The over-limit error, located at the block whose saved state may take the most."""
+    kind, block_id, size = max(((k, b, n) for k, s in shares.items() for b, n in s.blocks.items()), key=lambda t: t[2])
+    for page in course.pages_in(lang):
+        for raw in loaded.pages[(lang, page.entry)].blocks:
+            if raw.kind == kind and raw.data.get("id") == block_id:
+                path, advice = get_block(kind).state_advice(raw.data)
+                return raw.smap.problem(path, f"{lang}: a learner's saved answers may need {worst} characters, over SCORM 1.2's "
+                                        f"{SUSPEND_LIMIT} (the LMS would refuse them and answers would be lost on resume); "
+                                        f"this ```{kind} block takes the most ({size}): {advice}, or split the course")
+    raise AssertionError(f"block {block_id} not found")  # shares are made from the same pages

@@ -131,6 +131,15 @@ ILM.lms("scorm12", function (core) {
     return out;
   }
 
+  // Text cut to max UTF-16 units without splitting a character made of two.
+  function cutText(text, max) {
+    var s = String(text);
+    if (s.length <= max) return s;
+    s = s.slice(0, max);
+    var last = s.charCodeAt(s.length - 1);
+    return last >= 0xD800 && last <= 0xDBFF ? s.slice(0, -1) : s;
+  }
+
   // The neutral response of one interaction type as a 1.2 CMIFeedback string.
   function formatResponse(type, r) {
     if (r === null || r === undefined) return "";
@@ -139,8 +148,8 @@ ILM.lms("scorm12", function (core) {
       case "choice": return joinCut(r.slice().sort(), ",", TEXT_MAX);
       case "sequencing": return joinCut(r, ",", TEXT_MAX);
       case "matching": return joinCut(r.map(function (p) { return p[0] + "." + p[1]; }), ",", TEXT_MAX);
-      case "numeric": return String(r).slice(0, TEXT_MAX);
-      default: return String(r).slice(0, TEXT_MAX);   // fill-in, likert, performance
+      case "numeric": return /^-?\d+(\.\d+)?$/.test(String(r)) ? String(r).slice(0, TEXT_MAX) : "";
+      default: return cutText(r, TEXT_MAX);   // fill-in, likert, performance
     }
   }
 

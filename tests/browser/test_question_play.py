@@ -1,0 +1,441 @@
+"""Every question kind played with the keyboard alone, in Chromium against scorm-again's
+Scorm12API: knowledge checks, the weighted test, the SCORM 1.2 interaction records the LMS
+holds, retake, leaving and resuming, the test policy (attempts, solutions, shuffle, draw),
+axe-core and reflow.
+
+The course is tests/fixtures/every-kind (one of each kind as knowledge check and in the test);
+variants of it change only `test_policy`. Answers are read from the runtime config.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import yaml
+from playwright.sync_api import expect
+
+from conftest import REPO, _unpack
+from test_accessibility import AXE_JS, OVERFLOW, axe_violations
+from test_scorm12_play import (FINISH, SHOWN_PAGE, TIME_OF_DAY, TIMESPAN, Player, assert_clean_session, calls,
+                               lms_cmi, moodle_violations, set_values)
+from ilmpack.build import build_course
+
+pytestmark = pytest.mark.browser
+
+FIXTURE = REPO / "tests" / "fixtures" / "every-kind"
+SUBMIT = 'button[data-action="submit-test"]'
+RETAKE = 'button[data-action="retake"]'
+RESULT = "[data-test-result]"
+
+# What a right answer is typed as (the config holds the accepted answers; these show the
+# learner's side: a decimal comma, another case).
+# "BLA\u030aBÆRSYLTETØY": å typed as a + combining ring, in capitals: the same word.
+TYPED_RIGHT = {"t-fill": "ldo", "t-num": "25,2", "t-range": "3,5", "k-fill": "Likestillingsloven",
+               "k-ord": "BLA\u030aBÆRSYLTETØY", "k-num": "8"}
+TYPED_WRONG = {"t-fill": "NAV", "t-num": "26", "t-range": "4,5", "k-fill": "arbeidsmiljøloven",
+               "k-ord": "blabarsyltetoy", "k-num": "7"}
+
+
+@pytest.fixture(scope="module")
+def variant(lms_root, tmp_path_factory):
+    """variant(name, **test_policy) -> (package, path on the test LMS) of the fixture course
+    with that test_policy, built once per module."""
+    made = {}
+
+    def make(name: str, **policy):
+        if name not in made:
+            src = tmp_path_factory.mktemp(f"course-{name}") / "every-kind"
+            shutil.copytree(FIXTURE, src)
+            data = yaml.safe_load((src / "course.yaml").read_text(encoding="utf-8"))
+            data["test_policy"] = policy
+            (src / "course.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+            out = tmp_path_factory.mktemp(f"build-{name}")
+            result = build_course(src, out)
+            pkg = _unpack(result.packages[0].path, lms_root / f"sco-{name}")
+            made[name] = (pkg, f"/sco-{name}/index.html")
+        return made[name]
+
+    return make
+
+
+class Learner(Player):
+    """A learner who uses only the keyboard: focus moves by Tab or lands where the course puts
+    it; choices are made with Space, arrow keys, Enter and typing."""
+
+    @classmethod
+    def launch(cls, browsing, pkg, path, cmi):
+        page = browsing.new_page()
+        page.goto(f"{browsing.base_url}/harness.html")
+        page.evaluate("options => startLms(options)", {"cmi": cmi, "src": path})
+        frame = page.frame(name="sco")
+        learner = cls(page, frame, pkg)
+        expect(frame.locator(SHOWN_PAGE)).to_have_count(1)
+        return learner
+
+    def q(self, qid: str):
+        return self.frame.locator(f'[data-question="{qid}"]')
+
+    def press(self, locator, key: str) -> None:
+        locator.focus()
+        locator.press(key)
+
+    def next_page(self) -> None:
+        before = self.shown_page_id()
+        self.press(self.frame.locator('button[data-nav="next"]'), "Enter")
+        expect(self.frame.locator(SHOWN_PAGE)).not_to_have_attribute("data-page-id", before)
+
+    def give(self, qid: str, answer) -> None:
+        """Answer question qid with the keyboard; `answer` as the kind takes it (below)."""
+        q = self.package.config["questions"][qid]
+        kind, box = q["kind"], self.q(qid)
+        if kind in ("single", "true-false", "likert"):
+            self.press(box.locator(f'input[value="{answer[0]}"]'), "Space")
+        elif kind == "multiple":
+            for key in q["options"]:
+                want = key in answer
+                box_input = box.locator(f'input[value="{key}"]')
+                if box_input.is_checked() != want:
+                    self.press(box_input, "Space")
+        elif kind == "matching":
+            for source, target in zip(q["sources"], answer):
+                select = box.locator(f'select[data-source="{source}"]')
+                values = select.locator("option").evaluate_all("os => os.map(o => o.value)")
+                select.focus()
+                steps = values.index(target) - values.index(select.input_value())
+                for _ in range(abs(steps)):
+                    select.press("ArrowDown" if steps > 0 else "ArrowUp")
+                expect(select).to_have_value(target)
+        elif kind == "ordering":
+            for i, key in enumerate(answer):
+                shown = box.locator("li[data-item]").evaluate_all("ls => ls.map(l => l.dataset.item)")
+                up = box.locator(f'button[data-action="question-move-up"][data-item="{key}"]')
+                for _ in range(shown.index(key) - i):
+                    self.press(up, "Enter")
+                    expect(up).to_be_focused()
+            assert box.locator("li[data-item]").evaluate_all("ls => ls.map(l => l.dataset.item)") == list(answer)
+        else:  # fill-in, numeric
+            field = box.locator("input[data-answer]")
+            field.focus()
+            field.press("Control+A")
+            field.press("Delete")
+            self.page.keyboard.type(answer)
+            field.press("Tab")   # leaving the field is the change
+
+    def check(self, qid: str) -> None:
+        self.press(self.q(qid).locator('button[data-action="check"]'), "Enter")
+
+    def submit(self) -> None:
+        self.press(self.frame.locator(SUBMIT), "Enter")
+        expect(self.frame.locator(RESULT).first).to_be_visible()
+
+    def retake(self) -> None:
+        self.press(self.frame.locator(RETAKE), "Enter")
+        expect(self.frame.locator(SUBMIT)).to_be_visible()
+
+    def visible_test_ids(self) -> list[str]:
+        return self.frame.locator('[data-question][data-scored]:not([hidden])').evaluate_all(
+            "bs => bs.map(b => b.dataset.question)")
+
+    def leave(self) -> str:
+        """Close the player; returns the suspend_data the LMS keeps."""
+        self.page.evaluate("() => unloadSco()")
+        return self.lms_cmi()["suspend_data"]
+
+
+def right(q: dict, qid: str):
+    kind = q["kind"]
+    if kind in ("fill-in", "numeric"):
+        return TYPED_RIGHT[qid]
+    if kind == "matching":
+        return [pair.split(".")[1] for pair in q["correct"]]
+    if kind == "likert":
+        return [q["options"][-1]]
+    return list(q["correct"])
+
+
+def wrong(q: dict, qid: str):
+    kind = q["kind"]
+    if kind in ("fill-in", "numeric"):
+        return TYPED_WRONG[qid]
+    if kind == "matching":
+        good = right(q, qid)
+        return good[1:] + good[:1]
+    if kind == "ordering":
+        return list(reversed(q["correct"]))
+    if kind == "likert":
+        return [q["options"][0]]
+    return [k for k in q["options"] if k not in q["correct"]][:1]
+
+
+def play_checks(learner: Learner, answers=right) -> None:
+    """The first page: every knowledge check answered and checked; then on to the test."""
+    pkg = learner.package
+    for qid, q in pkg.questions_on(pkg.page_ids[0]).items():
+        learner.give(qid, answers(q, qid))
+        learner.check(qid)
+    learner.next_page()
+
+
+def answer_test(learner: Learner, choose) -> None:
+    for qid in learner.visible_test_ids():
+        q = learner.package.config["questions"][qid]
+        learner.give(qid, choose(q, qid))
+
+
+def interactions(cmi: dict) -> list[dict]:
+    return [cmi["interactions"][n] for n in sorted(cmi.get("interactions", {}), key=int)]
+
+
+def by_id(records: list[dict]) -> dict[str, dict]:
+    return {r["id"]: r for r in records}
+
+
+def pattern(record: dict) -> str | None:
+    responses = record.get("correct_responses") or {}
+    if isinstance(responses, dict):
+        responses = [responses[k] for k in sorted(responses, key=int)]
+    return responses[0]["pattern"] if responses else None
+
+
+def test_every_kind_right_with_the_keyboard_passes_with_exact_records(browsing, variant):
+    pkg, path = variant("fixture", **yaml.safe_load((FIXTURE / "course.yaml").read_text())["test_policy"])
+    learner = Learner.launch(browsing, pkg, path, lms_cmi(pkg))
+    # Knowledge checks: feedback for each kind in its live region; likert is never right or wrong.
+    play_checks(learner)
+    learner.frame.locator('button[data-nav="prev"]').press("Enter")
+    strings = pkg.config["strings"]
+    for qid in ("k-match", "k-order", "k-fill", "k-ord", "k-num"):
+        expect(learner.q(qid).locator("[data-feedback]")).to_contain_text(strings["fb_correct"])
+    expect(learner.q("k-likert").locator("[data-feedback]")).to_contain_text(strings["likert_saved"])
+    assert learner.q("k-match").locator("[data-feedback]").get_attribute("aria-live") == "polite"
+    learner.next_page()
+
+    answer_test(learner, right)
+    before = len(learner.lms_log())
+    learner.submit()
+    expect(learner.frame.locator(RESULT)).to_contain_text("100 %")
+    # Passed: the policy (after-passing) shows each right answer and explanation.
+    solution = learner.q("t-num").locator("[data-q-solution]")
+    expect(solution).to_be_visible()
+    expect(solution).to_contain_text("25 (± 0,5)")
+    expect(solution).to_contain_text("1 av 4 er 25 %.")
+    expect(learner.frame.locator(RETAKE)).to_be_hidden()
+    learner.press(learner.frame.locator(FINISH), "Enter")
+    learner.page.wait_for_function("() => lmsLog.some(c => c.fn === 'LMSFinish')")
+
+    log = learner.lms_log()
+    cmi = learner.lms_cmi()
+    assert_clean_session(log)
+    assert cmi["core"]["lesson_status"] == "passed"
+    assert cmi["core"]["score"]["raw"] == "100"
+    records = by_id(interactions(cmi))
+    assert set(records) == set(pkg.scored_questions)
+    expected = {
+        "t-single": ("choice", "b", "b", "correct", "1"),
+        "t-multiple": ("choice", "a,c", "a,c", "correct", "1"),
+        "t-tf": ("true-false", "t", "t", "correct", "1"),
+        "t-match": ("matching", "1.a,2.b,3.c", "1.a,2.b,3.c", "correct", "2"),
+        "t-order": ("sequencing", "a,b,c,d", "a,b,c,d", "correct", "2"),
+        "t-fill": ("fill-in", "ldo", "LDO", "correct", "1"),
+        "t-num": ("numeric", "25.2", "25", "correct", "1"),
+        "t-range": ("numeric", "3.5", None, "correct", "1"),
+        "t-likert": ("likert", "3", None, "neutral", "0"),
+    }
+    for qid, (kind, response, pat, result, weighting) in expected.items():
+        r = records[qid]
+        assert (r["type"], r["student_response"], pattern(r), r["result"], str(r["weighting"])) == \
+            (kind, response, pat, result, weighting), f"{qid}: {r}"
+        assert TIME_OF_DAY.match(r["time"]), r
+    # Latency: time from first showing the question to answering, as the SCO sent it.
+    latencies = [v for _, v in set_values(log[before:], r"cmi\.interactions\.\d+\.latency")]
+    assert len(latencies) == len(expected) and all(TIMESPAN.match(v) for v in latencies), latencies
+    browsing.assert_no_page_errors()
+
+
+def test_wrong_then_retake_leave_and_resume_then_pass(browsing, variant):
+    pkg, path = variant("fixture", **yaml.safe_load((FIXTURE / "course.yaml").read_text())["test_policy"])
+    learner = Learner.launch(browsing, pkg, path, lms_cmi(pkg))
+    play_checks(learner, wrong)
+    # A wrong knowledge check shows the right answer and the explanation.
+    learner.frame.locator('button[data-nav="prev"]').press("Enter")
+    feedback = learner.q("k-order").locator("[data-feedback]")
+    expect(feedback).to_contain_text(pkg.config["strings"]["fb_wrong"])
+    expect(feedback).to_contain_text("Aktivitetsplikten følger fire steg.")
+    learner.next_page()
+    order = learner.visible_test_ids()
+
+    # Everything wrong but the ordering and the single-choice question: weights 2 + 1 of 10.
+    answer_test(learner, lambda q, qid: right(q, qid) if qid in ("t-order", "t-single") else wrong(q, qid))
+    learner.submit()
+    cmi = learner.lms_cmi()
+    assert cmi["core"]["lesson_status"] == "failed"
+    assert cmi["core"]["score"]["raw"] == "30"
+    records = by_id(interactions(cmi))
+    assert records["t-match"]["student_response"] == "1.b,2.c,3.a" and records["t-match"]["result"] == "wrong"
+    assert records["t-num"]["student_response"] == "26" and records["t-fill"]["student_response"] == "NAV"
+    result = learner.frame.locator(RESULT)
+    expect(result).to_contain_text(pkg.config["strings"]["attempts_left"].replace("{count}", "2"))
+    # Not passed: after-passing keeps the solutions back.
+    expect(learner.q("t-num").locator("[data-q-solution]")).to_be_hidden()
+    expect(result).to_contain_text(pkg.config["strings"]["solutions_later"])
+
+    learner.retake()
+    assert learner.visible_test_ids() != order or len(order) < 3  # a new attempt, a new order
+    second = learner.visible_test_ids()
+    learner.give("t-fill", "ldo")
+    learner.give("t-order", right(pkg.config["questions"]["t-order"], "t-order"))
+    learner.give("t-match", right(pkg.config["questions"]["t-match"], "t-match"))
+    saved = learner.leave()
+    assert len(saved) <= 4096
+
+    again = Learner.launch(browsing, pkg, path, lms_cmi(pkg, entry="resume", lesson_location="02-test",
+                                                        lesson_status="failed") | {"suspend_data": saved})
+    assert again.shown_page_id() == "02-test"
+    assert again.visible_test_ids() == second
+    expect(again.q("t-fill").locator("input[data-answer]")).to_have_value("ldo")
+    items = again.q("t-order").locator("li[data-item]").evaluate_all("ls => ls.map(l => l.dataset.item)")
+    assert items == ["a", "b", "c", "d"]
+    for n, source in enumerate(["1", "2", "3"]):
+        expect(again.q("t-match").locator(f'select[data-source="{source}"]')).to_have_value("abc"[n])
+    # Knowledge-check answers came back too.
+    assert again.frame.locator('[data-question="k-num"] input[data-answer]').input_value() == "7"
+    answer_test(again, right)
+    again.submit()
+    cmi = again.lms_cmi()
+    assert cmi["core"]["lesson_status"] == "passed" and cmi["core"]["score"]["raw"] == "100"
+    expect(again.q("t-order").locator("[data-q-solution]")).to_contain_text("Undersøk, analyser, iverksett, vurder.")
+    assert not moodle_violations(again.lms_log())
+    browsing.assert_no_page_errors()
+
+
+def test_attempts_limit_holds_across_relaunch(browsing, variant):
+    pkg, path = variant("one-attempt", attempts=1, solutions="after-last-attempt")
+    learner = Learner.launch(browsing, pkg, path, lms_cmi(pkg))
+    learner.next_page()
+    answer_test(learner, wrong)
+    learner.submit()
+    expect(learner.frame.locator(RETAKE)).to_be_hidden()
+    expect(learner.frame.locator(RESULT)).to_contain_text(pkg.config["strings"]["attempts_used"])
+    # The last attempt is used: after-last-attempt shows the solutions now.
+    expect(learner.q("t-fill").locator("[data-q-solution]")).to_contain_text("LDO")
+    saved = learner.leave()
+    again = Learner.launch(browsing, pkg, path, lms_cmi(pkg, entry="resume", lesson_location="02-test")
+                           | {"suspend_data": saved})
+    expect(again.frame.locator(RESULT)).to_contain_text(pkg.config["strings"]["attempts_used"])
+    expect(again.frame.locator(RETAKE)).to_be_hidden()
+    expect(again.frame.locator(SUBMIT)).to_be_hidden()
+    assert again.q("t-single").locator("input").first.is_disabled()
+    browsing.assert_no_page_errors()
+
+
+def test_draw_is_stable_on_relaunch_and_only_drawn_items_count(browsing, variant):
+    pkg, path = variant("draw", draw=3, shuffle=True, solutions="never")
+    learner = Learner.launch(browsing, pkg, path, lms_cmi(pkg))
+    learner.next_page()
+    drawn = learner.visible_test_ids()
+    # Three of the questions that count, and the unscored likert question, which is always asked.
+    assert len(drawn) == 4 and "t-likert" in drawn, drawn
+    saved = learner.leave()
+    again = Learner.launch(browsing, pkg, path, lms_cmi(pkg, entry="resume", lesson_location="02-test")
+                           | {"suspend_data": saved})
+    assert again.visible_test_ids() == drawn
+    answer_test(again, right)
+    again.submit()
+    cmi = again.lms_cmi()
+    assert cmi["core"]["score"]["raw"] == "100"
+    assert sorted(r["id"] for r in interactions(cmi)) == sorted(drawn)
+    # solutions: never: not even after passing.
+    for qid in drawn:
+        expect(again.q(qid).locator("[data-q-solution]")).to_be_hidden()
+    # Another learner gets another draw or order (the seed is the learner's id and the attempt).
+    other = Learner.launch(browsing, pkg, path, lms_cmi(pkg) | {"core": {**lms_cmi(pkg)["core"], "student_id": "ola.nordmann"}})
+    other.next_page()
+    assert other.visible_test_ids() != drawn
+    browsing.assert_no_page_errors()
+
+
+def test_solutions_after_each_attempt(browsing, variant):
+    pkg, path = variant("each", solutions="after-each-attempt")
+    learner = Learner.launch(browsing, pkg, path, lms_cmi(pkg))
+    learner.next_page()
+    answer_test(learner, wrong)
+    learner.submit()
+    expect(learner.q("t-match").locator("[data-q-solution]")).to_contain_text("Loven definerer alle tre.")
+    expect(learner.q("t-range").locator("[data-q-solution]")).to_contain_text("3–4")
+    expect(learner.frame.locator(RETAKE)).to_be_visible()
+    browsing.assert_no_page_errors()
+
+
+def test_unanswered_and_unreadable_numbers_are_named(browsing, variant):
+    pkg, path = variant("each", solutions="after-each-attempt")
+    learner = Learner.launch(browsing, pkg, path, lms_cmi(pkg))
+    learner.next_page()
+    learner.give("t-num", "tjuefem")
+    learner.press(learner.frame.locator(SUBMIT), "Enter")
+    expect(learner.frame.locator("[data-test-message]")).to_be_visible()
+    expect(learner.q("t-num").locator("[data-q-error]")).to_have_text(pkg.config["strings"]["numeric_invalid"])
+    expect(learner.q("t-fill").locator("[data-q-error]")).to_have_text(pkg.config["strings"]["q_unanswered"])
+    assert not calls(learner.lms_log(), "LMSSetValue", "cmi.core.score.raw")
+    browsing.assert_no_page_errors()
+
+
+def test_axe_and_reflow_for_every_kind(browsing, variant):
+    if not AXE_JS.is_file():
+        pytest.skip(f"{AXE_JS} is missing: run `npm ci`")
+    pkg, path = variant("each", solutions="after-each-attempt")
+    learner = Learner.launch(browsing, pkg, path, lms_cmi(pkg))
+    violations = axe_violations(learner.frame, AXE_JS, "checks")
+    play_checks(learner, wrong)
+    learner.frame.locator('button[data-nav="prev"]').press("Enter")
+    violations += axe_violations(learner.frame, AXE_JS, "checks with feedback")
+    learner.next_page()
+    violations += axe_violations(learner.frame, AXE_JS, "test")
+    answer_test(learner, wrong)
+    learner.submit()
+    violations += axe_violations(learner.frame, AXE_JS, "test result with solutions")
+    assert not violations, "\n".join(violations)
+
+    page = browsing.new_page(viewport={"width": 320, "height": 640})
+    page.goto(f"{browsing.base_url}{path}")
+    for where in ("checks", "test"):
+        o = page.evaluate(OVERFLOW)
+        assert o["scrollWidth"] <= o["clientWidth"], f"{where} at 320 px: {o}"
+        page.locator('button[data-nav="next"]').press("Enter")
+    browsing.assert_no_page_errors()
+
+
+def longest(q: dict, qid: str):
+    """An answer whose saved form is the longest the kind can write."""
+    kind = q["kind"]
+    if kind == "fill-in":
+        return "%" * q["maxLength"]          # every character escaped: 3 each
+    if kind == "numeric":
+        return "1" * 20                      # the field takes 20 characters
+    if kind == "multiple":
+        return list(q["options"])
+    if kind == "ordering":
+        return list(reversed(q["correct"]))
+    return wrong(q, qid)
+
+
+def test_state_written_has_the_length_the_build_predicts(browsing, variant):
+    """Every kind at its longest, knowledge checks and test: the build's worst case is exactly
+    what the runtime writes (with the test's numbers as they came out)."""
+    from ilmpack.build import check_course
+    from ilmpack.targets.scorm12 import suspend_data_size
+
+    pkg, path = variant("fixture", **yaml.safe_load((FIXTURE / "course.yaml").read_text())["test_policy"])
+    learner = Learner.launch(browsing, pkg, path, lms_cmi(pkg))
+    play_checks(learner, longest)
+    answer_test(learner, longest)
+    learner.submit()
+    log = learner.lms_log()
+    written = [v for _, v in set_values(log, r"cmi\.suspend_data")][-1]
+    raw = int([v for _, v in set_values(log, r"cmi\.core\.score\.raw")][-1])
+    correct = sum(1 for r in interactions(learner.lms_cmi()) if r["result"] == "correct")
+    course = check_course(FIXTURE).course   # the variant differs only in its (same) test_policy
+    essential, worst = suspend_data_size(course, "nb", raw=raw, correct=correct, attempts=1)
+    assert len(written) == worst, (len(written), worst, written)
+    assert essential < worst <= 4096
+    browsing.assert_no_page_errors()
