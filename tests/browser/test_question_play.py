@@ -9,6 +9,7 @@ variants of it change only `test_policy`. Answers are read from the runtime conf
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -438,4 +439,75 @@ def test_state_written_has_the_length_the_build_predicts(browsing, variant):
     essential, worst = suspend_data_size(course, "nb", raw=raw, correct=correct, attempts=1)
     assert len(written) == worst, (len(written), worst, written)
     assert essential < worst <= 4096
+    browsing.assert_no_page_errors()
+
+
+ADAPTER_HARNESS = """
+window.sets = [];
+window.API = {
+  LMSInitialize: () => "true", LMSFinish: () => "true", LMSCommit: () => "true",
+  LMSGetValue: el => el === "cmi.interactions._count" ? "0" : "",
+  LMSSetValue: (el, v) => { sets.push([el, v]); return "true"; },
+  LMSGetLastError: () => "0", LMSGetErrorString: () => "", LMSGetDiagnostic: () => ""
+};
+var ILM = {lms: (name, factory) => { window.adapter = factory({config: {}, str: k => k, log: () => {}, notice: () => {}}); }};
+"""
+
+
+def test_long_responses_are_cut_for_scorm_12_without_splitting_a_character(browsing):
+    """The scorm12 adapter alone, with a stand-in API: a text over 255 UTF-16 units is cut
+    before a character made of two, never through it; a list is cut at an item boundary, so
+    the pattern syntax holds; a numeric response that is not a number is not sent."""
+    part = (REPO / "templates" / "assets" / "runtime" / "lms" / "scorm12.js").read_text(encoding="utf-8")
+    page = browsing.new_page()
+    page.set_content("<!doctype html><title>adapter</title>")
+    page.add_script_tag(content=ADAPTER_HARNESS + "(function () {" + part + "})();")
+    got = page.evaluate(r"""() => {
+        adapter.start();
+        const smile = "\u{1F600}";
+        adapter.interaction({id: "q-1", type: "fill-in", response: smile.repeat(130), correct: ["x" + smile.repeat(130)],
+                             result: "correct", weighting: 1, latency: 1500, timestamp: 0});
+        const keys = "abcdefghijklmnopqrstuvwxyz".split("");
+        const pairs = [];
+        for (let i = 0; i < 90; i++) pairs.push([String(i % 10), keys[i % 26]]);
+        adapter.interaction({id: "q-2", type: "matching", response: pairs, correct: [pairs], result: "wrong",
+                             weighting: 2, latency: null, timestamp: 0});
+        adapter.interaction({id: "q-3", type: "numeric", response: "tjuefem", correct: ["25"], result: "wrong",
+                             weighting: 1, latency: null, timestamp: 0});
+        return Object.fromEntries(sets.filter(s => s[0].startsWith("cmi.interactions.")));
+    }""")
+    smile = "\U0001F600"
+    assert got["cmi.interactions.0.student_response"] == smile * 127          # 254 units; 255 would split one
+    assert got["cmi.interactions.0.correct_responses.0.pattern"] == "x" + smile * 127
+    assert got["cmi.interactions.0.latency"] == "00:00:01.50"
+    matching = got["cmi.interactions.1.student_response"]
+    assert len(matching) <= 255 and re.fullmatch(r"\d\.[a-z](,\d\.[a-z])*", matching), matching
+    assert got["cmi.interactions.1.weighting"] == "2"
+    assert got["cmi.interactions.2.student_response"] == ""
+    assert got["cmi.interactions.2.correct_responses.0.pattern"] == "25"
+    browsing.assert_no_page_errors()
+
+
+def test_tab_reaches_every_control_in_reading_order(browsing, variant):
+    pkg, path = variant("each", solutions="after-each-attempt")
+    learner = Learner.launch(browsing, pkg, path, lms_cmi(pkg))
+    frame = learner.frame
+
+    def focused() -> str:
+        return frame.evaluate("""() => { const a = document.activeElement;
+            return (a.closest('[data-question]') || {dataset: {}}).dataset.question + ' ' + a.tagName.toLowerCase() + ' ' +
+                   (a.dataset.source || a.dataset.action || a.value || ''); }""")
+
+    frame.locator('[data-question="k-match"] select').first.focus()
+    seen = [focused()]
+    for _ in range(3):
+        frame.page.keyboard.press("Tab")
+        seen.append(focused())
+    assert seen == ["k-match select 1", "k-match select 2", "k-match button check", "k-order button question-move-up"]
+    # Each select is named by its left item; each move button by its action and its item.
+    first = frame.locator('[data-question="k-match"] select').first
+    label = frame.locator(f'label[for="{first.get_attribute("id")}"]')
+    expect(label).to_have_text("Likestillings- og diskrimineringsombudet")
+    up = frame.locator('[data-question="k-order"] button[data-action="question-move-up"]').nth(1)
+    expect(up).to_have_accessible_name(re.compile(r"^Flytt opp \S"))
     browsing.assert_no_page_errors()

@@ -262,15 +262,20 @@ def _fill_in_rules(data: Mapping, smap: SourceMap) -> list[Problem]:
                                 normalize_whitespace=data.get("normalize_whitespace", True))
         if not norm.strip():
             out.append(smap.problem(("answers", i), "is empty; write an answer the learner can type"))
-        elif len(text) > limit:
-            out.append(smap.problem(("answers", i), f"is {len(text)} characters, longer than the {limit} a learner can type; "
-                                    f"set max_length: {len(text)} or shorten the answer"))
+        elif _units(text) > limit:
+            out.append(smap.problem(("answers", i), f"is {_units(text)} characters, longer than the {limit} a learner can type; "
+                                    f"set max_length: {_units(text)} or shorten the answer"))
         elif norm in seen:
             out.append(smap.problem(("answers", i), f"is the same answer as answers[{seen[norm]}] when compared as the learner's "
                                     "answer is (case and spaces as the settings say); remove one"))
         else:
             seen[norm] = i
     return out
+
+
+def _units(text: str) -> int:
+    """Length as the browser counts it for maxlength (UTF-16 units: an emoji is 2)."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 def _numeric_rules(data: Mapping, smap: SourceMap) -> list[Problem]:
