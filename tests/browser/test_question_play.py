@@ -498,12 +498,21 @@ def test_tab_reaches_every_control_in_reading_order(browsing, variant):
             return (a.closest('[data-question]') || {dataset: {}}).dataset.question + ' ' + a.tagName.toLowerCase() + ' ' +
                    (a.dataset.source || a.dataset.action || a.value || ''); }""")
 
+    def outline() -> float:
+        """The focus ring's width in px (0: none), as a keyboard user sees it."""
+        return frame.evaluate("""() => { const s = getComputedStyle(document.activeElement);
+            return s.outlineStyle === 'none' ? 0 : parseFloat(s.outlineWidth); }""")
+
     frame.locator('[data-question="k-match"] select').first.focus()
-    seen = [focused()]
+    frame.page.keyboard.press("Shift+Tab")   # out and back in: focus now comes from the keyboard
+    frame.page.keyboard.press("Tab")
+    seen, rings = [focused()], [outline()]
     for _ in range(3):
         frame.page.keyboard.press("Tab")
         seen.append(focused())
+        rings.append(outline())
     assert seen == ["k-match select 1", "k-match select 2", "k-match button check", "k-order button question-move-up"]
+    assert all(width >= 2 for width in rings), rings   # focus is visible on every control
     # Each select is named by its left item; each move button by its action and its item.
     first = frame.locator('[data-question="k-match"] select').first
     label = frame.locator(f'label[for="{first.get_attribute("id")}"]')
