@@ -240,3 +240,14 @@ def test_translation_rules_run_when_there_are_only_warnings(make_course):
                                            "nn/01-start.md": PAGE_NB, "nn/02-test.md": nn_test})
     got = [line for line in problems_of(root) if "warning" not in line]
     assert got == ["nn/02-test.md:13:5: id: 't-9' is 't-2' in demo/nb/02-test.md; translations change only the words: use the same id"]
+
+
+def test_yaml_error_after_a_next_line_character_is_located_not_a_crash():
+    # PyYAML ends a line at U+0085 (NEL), U+2028 and U+2029 too; the explanation must count lines the same way.
+    from ilmpack.sourcemap import parse_yaml
+
+    with pytest.raises(ValueError) as info:
+        parse_yaml("a: 1\x85\x85\x85b: [x\n", "c.yaml")
+    assert [str(p) for p in info.value.args[0]] == [
+        "c.yaml:4:4: not valid YAML: the list opened with '[' here is never closed; close it with ']', "
+        "or put the value in quotes if '[' is part of the text"]

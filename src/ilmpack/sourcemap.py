@@ -171,6 +171,9 @@ def _alias_problem(text: str, file: str, line_offset: int) -> Problem:
     return Problem(file, 1 + line_offset, 1, "", "references (aliases) are not supported: write the value out")
 
 
+YAML_LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
+
+
 def _explain_yaml_error(e: yaml.MarkedYAMLError, text: str, file: str, line_offset: int = 0) -> tuple[tuple[int, int], str]:
     """Where a YAML syntax error really is (1-based, within `text`), and what to do, for authors who are not programmers.
 
@@ -182,7 +185,7 @@ def _explain_yaml_error(e: yaml.MarkedYAMLError, text: str, file: str, line_offs
     pm, cm = e.problem_mark, e.context_mark
     at = (pm.line + 1, pm.column + 1) if pm else (cm.line + 1, cm.column + 1) if cm else (1, 0)
     opened = (cm.line + 1, cm.column + 1) if cm else at
-    lines = text.split("\n")
+    lines = YAML_LINE_BREAK.split(text)  # as PyYAML counts lines: NEL, LS and PS end a line too
     if "'\\t'" in problem or "\\t" in problem or (pm and "\t" in lines[pm.line][: pm.column + 1]
                                                   and "cannot start any token" in problem):
         return at, "a tab character is not allowed in YAML; indent with spaces"
