@@ -64,3 +64,89 @@ def course_data(**overrides) -> dict:
     }
     data.update(overrides)
     return data
+
+
+MEDIA = Path(__file__).resolve().parent / "fixtures" / "media"
+
+FILM_PAGE = {
+    "nb": """\
+---
+title: Film og intervju
+---
+Se filmen, og hør intervjuet.
+
+```film
+id: film-velkommen
+title: Velkommen til kurset
+src: ../media/film.webm
+poster: ../media/plakat.png
+duration: 0:02
+captions: ../media/film.nb.vtt
+described: ../media/film-synstolket.webm
+transcript: |
+  **Forteller:** Velkommen til kurset.
+
+  [En tone spiller. Fargestriper og en teller.]
+```
+
+```interview
+id: intervju-kari
+title: Kari om tolk i møter
+audio: ../media/intervju.mp3
+speakers:
+  - {id: ka, name: Kari Andersen, role: rådgiver i NAV}
+  - {id: ih, name: Ida Hansen, role: journalist}
+transcript:
+  - {speaker: ih, text: Hvorfor bestiller dere tolk?}
+  - {speaker: ka, text: Fordi loven krever det når det trengs for å gi forsvarlig hjelp.}
+```
+""",
+    "nn": """\
+---
+title: Film og intervju
+---
+Sjå filmen, og høyr intervjuet.
+
+```film
+id: film-velkommen
+title: Velkomen til kurset
+src: ../media/film.webm
+poster: ../media/plakat.png
+captions: ../media/film.nn.vtt
+audio_description: none
+reason: Alt som blir vist i filmen, blir òg sagt.
+transcript: Velkomen til kurset.
+```
+
+```interview
+id: intervju-kari
+title: Kari om tolk i møte
+audio: ../media/intervju.mp3
+speakers:
+  - {id: ka, name: Kari Andersen, role: rådgjevar i NAV}
+  - {id: ih, name: Ida Hansen, role: journalist}
+transcript:
+  - {speaker: ih, text: Kvifor bestiller de tolk?}
+  - {speaker: ka, text: Fordi lova krev det når det trengst for å gje forsvarleg hjelp.}
+```
+""",
+}
+
+
+def write_media_course(root: Path, langs=("nb", "nn")) -> Path:
+    """A one-page course with a film and an interview per language, using tests/fixtures/media/."""
+    import shutil
+
+    import yaml
+
+    data = course_data(languages=list(langs), title={lang: "Mediekurs" for lang in langs},
+                       description={lang: "Film og intervju." for lang in langs}, completion={"pages": 100, "test": "none"},
+                       modules=[{"id": "m1", "title": {lang: "Del 1" for lang in langs}, "pages": ["01-media.md"]}])
+    del data["mastery_score"]
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "course.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    shutil.copytree(MEDIA, root / "media", dirs_exist_ok=True)
+    for lang in langs:
+        (root / lang).mkdir(exist_ok=True)
+        (root / lang / "01-media.md").write_text(FILM_PAGE[lang], encoding="utf-8")
+    return root

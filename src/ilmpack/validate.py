@@ -335,6 +335,8 @@ def _block_file_problems(loaded: LoadedCourse, block, page_file: Path) -> list[P
         msg = check_package_name(resolved.relative_to(loaded.root.resolve()).as_posix())
         if msg:
             out.append(block.smap.problem(key, msg))
+            continue
+        out += get_block(block.kind).file_problems(key, resolved, block.smap)
     return out
 
 

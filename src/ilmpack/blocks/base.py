@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Mapping
 
 from markupsafe import Markup
@@ -81,6 +82,11 @@ class BlockKind:
         The validator checks each one (inside the course, exists, a name every LMS can unzip) and
         reports problems at its key; the view packages them through `page.file(...)`.
         """
+        return []
+
+    def file_problems(self, key: tuple, path: Path, smap: SourceMap) -> list[Problem]:
+        """Problems in the content of a file from `files()` that exists (a caption file that is not
+        WebVTT): located in that file where the fault has a line, else at `key` of the block."""
         return []
 
     def view(self, data: Mapping, page: BlockPage) -> dict:
