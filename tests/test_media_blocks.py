@@ -191,3 +191,17 @@ def test_each_language_names_its_own_captions_and_texts(packages):
     assert "<strong>Kari Andersen</strong>, rådgjevar i NAV" in html
     assert '<p class="ilm-turn" data-speaker="ih"><strong>Ida Hansen:</strong> Kvifor bestiller de tolk?</p>' in html
 
+
+
+@pytest.mark.parametrize("kind", ["film", "interview"])
+def test_readme_examples_pass_the_schema_and_rules(kind):
+    from coursekit import ROOT
+    from ilmpack.blocks import get_block
+    from ilmpack.sourcemap import parse_yaml
+    from ilmpack.validate import schema_problems
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    body = re.search(rf"^```{kind}\n(.*?)^```$", readme, flags=re.S | re.M).group(1)
+    data, smap = parse_yaml(body, "README.md")
+    assert schema_problems(data, f"blocks/{kind}", smap) == []
+    assert get_block(kind).rules(data, smap) == []
