@@ -97,6 +97,28 @@ def test_missing_caption_file_is_named_at_its_key(course):
     assert problems_of(course) == ["demo/nn/01-media.md:11:11: captions: no such file '../media/film.nn.vtt'"]
 
 
+def test_media_names_follow_the_package_name_rules_at_their_key(course):
+    (course / "media" / "film.webm").rename(course / "media" / "velkommen film.webm")
+    with_page(course, "nb", "src: ../media/film.webm", "src: ../media/velkommen film.webm")
+    with_page(course, "nn", "src: ../media/film.webm", "src: ../media/velkommen film.webm")
+    message = ("src: the file name 'media/velkommen film.webm' has spaces or characters some LMSs cannot unzip; "
+               "rename it to 'media/velkommen-film.webm' (a-z, 0-9, '.', '-', '_')")
+    assert problems_of(course) == [f"demo/nb/01-media.md:9:6: {message}", f"demo/nn/01-media.md:9:6: {message}"]
+
+
+def test_video_interview_gets_its_captions_in_the_page_language(course):
+    for lang in ("nb", "nn"):
+        with_page(course, lang, "audio: ../media/intervju.mp3\n",
+                  f"video: ../media/film.webm\ncaptions: ../media/film.{lang}.vtt\nposter: ../media/plakat.png\n")
+    pkg = {p.lang: p.path for p in build_course(course, course.parent / "out").packages}
+    with zipfile.ZipFile(pkg["nn"]) as zf:
+        html = zf.read("index.html").decode("utf-8")
+    interview = html[html.index('data-interview="intervju-kari"'):]
+    assert '<video class="ilm-player" controls preload="metadata" playsinline poster="media/plakat.png"' in interview
+    assert '<track kind="captions" src="media/film.nn.vtt" srclang="nn" label="Norsk (nynorsk)" default>' in interview
+    assert "<audio" not in interview
+
+
 def test_translations_keep_the_film_id_and_the_speakers(course):
     with_page(course, "nn", "id: film-velkommen", "id: film-velkomen")
     with_page(course, "nn", "{id: ih, name: Ida Hansen", "{id: ida, name: Ida Hansen")
