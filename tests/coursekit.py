@@ -83,6 +83,7 @@ poster: ../media/plakat.png
 duration: 0:02
 captions: ../media/film.nb.vtt
 described: ../media/film-synstolket.webm
+descriptions: ../media/film.nb.descriptions.vtt
 transcript: |
   **Forteller:** Velkommen til kurset.
 
@@ -134,14 +135,14 @@ transcript:
 
 
 def write_media_course(root: Path, langs=("nb", "nn")) -> Path:
-    """A one-page course with a film and an interview per language, using tests/fixtures/media/."""
+    """A course with a film and an interview per language (tests/fixtures/media/), then a page to move on to."""
     import shutil
 
     import yaml
 
     data = course_data(languages=list(langs), title={lang: "Mediekurs" for lang in langs},
                        description={lang: "Film og intervju." for lang in langs}, completion={"pages": 100, "test": "none"},
-                       modules=[{"id": "m1", "title": {lang: "Del 1" for lang in langs}, "pages": ["01-media.md"]}])
+                       modules=[{"id": "m1", "title": {lang: "Del 1" for lang in langs}, "pages": ["01-media.md", "02-slutt.md"]}])
     del data["mastery_score"]
     root.mkdir(parents=True, exist_ok=True)
     (root / "course.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
@@ -149,4 +150,5 @@ def write_media_course(root: Path, langs=("nb", "nn")) -> Path:
     for lang in langs:
         (root / lang).mkdir(exist_ok=True)
         (root / lang / "01-media.md").write_text(FILM_PAGE[lang], encoding="utf-8")
+        (root / lang / "02-slutt.md").write_text("---\ntitle: Slutt\n---\nTakk.\n", encoding="utf-8")
     return root

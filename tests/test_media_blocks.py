@@ -69,18 +69,18 @@ def test_described_captions_need_a_described_version(course):
 
 def test_interview_with_both_audio_and_video(course):
     with_page(course, "nb", "audio: ../media/intervju.mp3\n", "audio: ../media/intervju.mp3\nvideo: ../media/film.webm\n")
-    assert problems_of(course) == ["demo/nb/01-media.md:24:1: video: the interview has both audio and video; keep one of them"]
+    assert problems_of(course) == ["demo/nb/01-media.md:25:1: video: the interview has both audio and video; keep one of them"]
 
 
 def test_sound_interview_has_no_captions(course):
     with_page(course, "nb", "audio: ../media/intervju.mp3\n", "audio: ../media/intervju.mp3\ncaptions: ../media/film.nb.vtt\n")
-    assert problems_of(course) == ["demo/nb/01-media.md:24:1: captions: is for video, and this interview is sound (audio:): "
+    assert problems_of(course) == ["demo/nb/01-media.md:25:1: captions: is for video, and this interview is sound (audio:): "
                                    "its transcript is the text version; remove captions"]
 
 
 def test_video_interview_needs_captions(course):
     with_page(course, "nb", "audio: ../media/intervju.mp3\n", "video: ../media/film.webm\n")
-    assert problems_of(course) == ["demo/nb/01-media.md:21:1: the interview video has no captions: add captions: "
+    assert problems_of(course) == ["demo/nb/01-media.md:22:1: the interview video has no captions: add captions: "
                                    "../media/film.vtt, a WebVTT file with the captions in this page's language (deaf and "
                                    "hard-of-hearing learners need them, WCAG 1.2.2)"]
 
@@ -88,8 +88,8 @@ def test_video_interview_needs_captions(course):
 def test_a_speaker_listed_twice(course):
     with_page(course, "nb", "{id: ih, name: Ida Hansen", "{id: ka, name: Ida Hansen")
     assert problems_of(course) == [
-        "demo/nb/01-media.md:26:10: speakers[1].id: speaker 'ka' is listed twice (first as speakers[0]); give each speaker their own id",
-        "demo/nb/01-media.md:28:15: transcript[0].speaker: 'ih' is not one of the speakers; the speakers are ka"]
+        "demo/nb/01-media.md:27:10: speakers[1].id: speaker 'ka' is listed twice (first as speakers[0]); give each speaker their own id",
+        "demo/nb/01-media.md:29:15: transcript[0].speaker: 'ih' is not one of the speakers; the speakers are ka"]
 
 
 def test_missing_caption_file_is_named_at_its_key(course):
@@ -185,7 +185,9 @@ def test_package_holds_the_media_and_the_page_points_at_them(packages):
     with zipfile.ZipFile(packages["nb"]) as zf:
         names = set(zf.namelist())
         html = zf.read("index.html").decode("utf-8")
+        runtime = zf.read("assets/ilmpack.js").decode("utf-8")
         kinds = {i.filename: i.compress_type for i in zf.infolist()}
+    assert "runtime/blocks/film.js (default)" in runtime and "runtime/blocks/interview.js (default)" in runtime
     for name in ("media/film.webm", "media/film.nb.vtt", "media/plakat.png", "media/film-synstolket.webm", "media/intervju.mp3"):
         assert name in names
         assert f'"{name}"' in html, name
@@ -195,6 +197,8 @@ def test_package_holds_the_media_and_the_page_points_at_them(packages):
     assert '<source src="media/film.webm" type="video/webm">' in html
     assert '<track kind="captions" src="media/film.nb.vtt" srclang="nb" label="Norsk (bokmål)" default>' in html
     assert '<time datetime="PT2S">0:02</time>' in html
+    assert ('<track kind="descriptions" src="media/film.nb.descriptions.vtt" srclang="nb" label="Synstolking (tekst)">'
+            in html and '<p class="ilm-visually-hidden" aria-live="polite" data-descriptions-live></p>' in html)
     assert '<audio class="ilm-player" controls preload="metadata"' in html
     assert '<source src="media/intervju.mp3" type="audio/mpeg">' in html
     # Films and sound are stored as they are; text tracks are deflated.

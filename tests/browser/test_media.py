@@ -3,7 +3,9 @@ headless Chromium inside the test LMS (scorm-again).
 
 What a learner relies on and only a browser shows: the film does not start by itself, the page
 language's captions are loaded and showing without a click, the transcript opens with the
-keyboard, the interview names who speaks, and axe-core finds nothing (WCAG 2.1 A/AA). Screenshots
+keyboard, the interview names who speaks, and axe-core finds nothing (WCAG 2.1 A/AA); with the
+runtime, a described film's text descriptions reach the live region a screen reader speaks, one
+player plays at a time and a page left behind falls silent. Screenshots
 at 1280 and 320 px go to $ILMPACK_SCREENSHOTS when set (to look at), else to a temporary folder.
 """
 
@@ -134,3 +136,29 @@ def test_axe_finds_nothing_and_the_page_reflows_at_320_px(browsing, media_paths,
     found += axe_violations(frame, AXE_JS, f"{lang} 320 px")
     page.screenshot(path=str(shots / f"media-{lang}-320.png"), full_page=True)
     assert not found, "\n".join(found)
+
+
+PLAY = "sel => { const m = document.querySelector(sel); m.muted = true; return m.play().then(() => true); }"
+
+
+def test_text_descriptions_reach_the_live_region_as_the_film_plays(browsing, media_paths):
+    page, frame = open_in_lms(browsing, media_paths["nb"])
+    live = frame.locator(f"{FILM} [data-descriptions-live]")
+    expect(live).to_have_text("")
+    assert frame.evaluate(PLAY, f"{FILM} video")
+    expect(live).to_have_text("Fargestriper og en teller som går fra null til to.")
+    assert frame.evaluate("s => document.querySelector(s + ' video').textTracks[1].mode", FILM) == "hidden"
+
+
+def test_one_player_at_a_time_and_none_on_a_page_left_behind(browsing, media_paths):
+    page, frame = open_in_lms(browsing, media_paths["nb"])
+    film, sound = f"{FILM} video", f"{INTERVIEW} audio"
+    paused = "sel => document.querySelector(sel).paused"
+    assert frame.evaluate(PLAY, film)
+    assert frame.evaluate(PLAY, sound)
+    frame.wait_for_function(paused, arg=film)
+    assert not frame.evaluate(paused, sound)
+    frame.evaluate("s => { const m = document.querySelector(s); m.loop = true; }", sound)  # still playing when we leave
+    frame.locator('button[data-nav="next"]').click()
+    expect(frame.locator("section.ilm-page:not([hidden])")).to_have_attribute("data-page-id", "02-slutt")
+    frame.wait_for_function(paused, arg=sound)
