@@ -35,8 +35,8 @@ def part_order(script: str) -> list[str]:
 
 def test_parts_in_fixed_order_and_only_used_kinds(tmp_path):
     env = env_with(tmp_path, {"blocks/aaa.js": "ILM.block('aaa', function () {});\n"})
-    script = assemble_runtime(env, "scorm12", {"question", "film", "aaa"})
-    # film has no part (non-interactive): fine; block parts sorted by name.
+    script = assemble_runtime(env, "scorm12", {"question", "plain", "aaa"})
+    # "plain" has no part (a non-interactive kind): fine; block parts sorted by name.
     assert part_order(script) == ["core.js", "lms/scorm12.js", "lms/none.js", "blocks/aaa.js", "blocks/question.js"]
     assert script.rstrip().endswith('ILM.boot("scorm12");\n})();'), script[-200:]
     # The header names every part, so a learner-side bug can be traced to a file.

@@ -14,6 +14,7 @@ FILES = ("src", "poster", "captions", "descriptions", "described", "described_ca
 
 
 def _no_description(src: str) -> str:
+    """What to add when a film has no audio description, with file names made from the film's."""
     stem = str(PurePosixPath(src).with_suffix(""))
     return (f"the film has no audio description: add described: {stem}-synstolket{PurePosixPath(src).suffix} (the film "
             f"with the picture described in speech) or descriptions: {stem}.descriptions.vtt (the descriptions as timed "
