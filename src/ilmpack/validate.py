@@ -420,7 +420,8 @@ def _alt_text_problems(page: RawPage) -> list[Problem]:
 
 def _form_field_problems(page: RawPage) -> list[Problem]:
     """Form fields in raw HTML are removed from the package: say so, and what to use."""
-    kinds = ", ".join(f"```{k}" for k in sorted(block_kinds()))
+    # The kinds that take an answer are the ones the runtime tracks (a config entry); a film asks nothing.
+    kinds = ", ".join(f"```{k}" for k in sorted(block_kinds()) if get_block(k).config_key)
     return [Problem(page.file, line, col, "", f"<{tag}> in raw HTML is removed from the package (pages cannot hold form "
                     f"fields); to ask the learner something, use a block ({kinds}), see the author's guide", warning=True)
             for line, col, tag in page.form_fields]
