@@ -6,8 +6,10 @@ built sample package in headless Chromium and check:
 
 - axe-core (rules tagged wcag2a, wcag2aa, wcag21a, wcag21aa) finds nothing on
   every page and in every state a learner can reach: knowledge-check feedback,
-  the "not all answered" message, test results, the finished panel, the
-  contents opened on a narrow screen; nb in the LMS, nn opened without one;
+  the "not all answered" message, the confirmation before finishing with the
+  test not handed in, test results (answers locked), a retake, the finished
+  panel with its summary, the contents opened on a narrow screen; nb in the
+  LMS, nn opened without one;
 - the course can be taken with the keyboard alone (skip link, focus on the
   new page's heading, radio groups, the test), with a visible focus mark;
 - reflow (1.4.10): no horizontal scrolling at 320 CSS px, nor at 640 px with
@@ -46,6 +48,8 @@ TEST_RESULT = "[data-test-result]"
 TEST_MESSAGE = "[data-test-message]"
 FINISHED = "[data-finished]"
 TOC_TOGGLE = "[data-toc-toggle]"
+CONFIRM = "dialog[data-finish-confirm]"
+RETAKE = 'button[data-action="retake"]'
 
 LEARNER = {"student_id": "kari.nordmann", "student_name": "Nordmann, Kari"}
 
@@ -227,13 +231,26 @@ def test_axe_finds_no_wcag21_aa_violations(browsing, course, axe_js):
                 c.frame.locator(f"{SUBMIT_TEST}:visible").click()
                 expect(c.frame.locator(TEST_MESSAGE)).to_be_visible()
                 scan(f"{page_id}, handed in with no answers")
+                if c.frame.locator(f"{FINISH}:visible").count():
+                    c.frame.locator(f"{FINISH}:visible").click()
+                    expect(c.frame.locator(CONFIRM)).to_be_visible()
+                    scan(f"{page_id}, finish confirmation (test not handed in)")
+                    c.frame.locator(f'{CONFIRM} button[data-action="finish-cancel"]').click()
+                    expect(c.frame.locator(CONFIRM)).to_be_hidden()
             for qid, q in c.scored(page_id).items():
                 c.answer(qid, wrong_keys(q))
             c.submit_test()
-            scan(f"{page_id}, test results (failed)")
+            scan(f"{page_id}, test results (failed, answers locked)")
+            if every_state:
+                c.frame.locator(RETAKE).click()
+                expect(c.frame.locator(f"{TEST_RESULT} .ilm-retake-note")).to_be_visible()
+                scan(f"{page_id}, after retake (answers cleared, note)")
+                for qid, q in c.scored(page_id).items():
+                    c.answer(qid, wrong_keys(q))
+                c.submit_test()
     assert feedback_seen, "the sample course has no knowledge check"
     c.finish()
-    scan("finished panel")
+    scan("finished panel" + ("" if in_lms else ", not tracked"))
 
     assert not violations, (
         f"axe-core {len(violations)} violation(s) of WCAG 2.1 A/AA:\n" + "\n".join(violations)

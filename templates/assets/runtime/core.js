@@ -225,6 +225,7 @@ function showPage(index, opts) {
   if (ui.prev) ui.prev.disabled = index === 0;
   if (ui.next) ui.next.hidden = index === last;
   if (ui.finish) ui.finish.hidden = index !== last;
+  updateFinishButton();
   updateToc();
   closeToc();
   markScrollingTables(sections[index]);
@@ -289,6 +290,97 @@ function closeToc() { openToc(false); }
 /* -------------------------------------------------------------------- */
 /* Leaving and finishing                                                 */
 
+// The test is still to be handed in: "Finish" is then the secondary
+// button, so the test's own button is the one that stands out.
+function testPending() {
+  return hasTest && !testResult && !readOnly;
+}
+
+function updateFinishButton() {
+  if (ui.finish) ui.finish.classList.toggle("ilm-button-primary", !testPending());
+}
+
+// What finishing now would leave undone ([] if nothing): the test not
+// handed in, pages not seen. Review launches change nothing: never asked.
+function unfinishedBusiness() {
+  if (!launch || readOnly || finished) return [];
+  var left = [];
+  if (testPending()) left.push(str("confirm_test"));
+  if (pagesViewed() < PAGES.length) left.push(str("confirm_pages", {viewed: pagesViewed(), total: PAGES.length}));
+  return left;
+}
+
+// Finish pressed: straight to the end page, or first a modal <dialog>
+// saying what is left and what happens (focus on "back to the course";
+// Escape or that button closes it and focus returns to Finish).
+function requestFinish() {
+  var left = unfinishedBusiness();
+  var dialog = ui.confirm;
+  if (!left.length || !dialog || typeof dialog.showModal !== "function") {
+    onFinish();
+    return;
+  }
+  var text = $("[data-confirm-text]", dialog);
+  if (text) {
+    text.textContent = "";
+    left.concat([launch.tracked ? str("confirm_saved") : str("confirm_untracked")]).forEach(function (line) {
+      text.appendChild(el("p", null, line));
+    });
+  }
+  dialog.showModal();
+  var stay = $('button[data-action="finish-cancel"]', dialog);
+  if (stay) stay.focus();
+}
+
+function closeConfirm(thenFinish) {
+  var dialog = ui.confirm;
+  if (dialog && dialog.open) dialog.close();
+  if (thenFinish) onFinish();
+  else if (ui.finish && !ui.finish.hidden) ui.finish.focus();
+}
+
+// The end page: what the learner got, what was kept, what to do next.
+function summaryRows() {
+  var rows = [];
+  if (hasTest) {
+    var t;
+    if (!testResult) t = str("summary_test_none");
+    else if (testRule === "passed" && mastery !== null) {
+      t = str(testResult.raw >= mastery ? "summary_test_passed" : "summary_test_failed",
+              {score: testResult.raw, mastery: mastery});
+    } else t = str("summary_test_done", {score: testResult.raw});
+    rows.push([str("summary_test"), [t]]);
+  }
+  var pages = [str("summary_pages_seen", {viewed: pagesViewed(), total: PAGES.length})];
+  if (launch.tracked && !readOnly && pagesViewed() < pagesRequired()) {
+    pages.push(str("summary_pages_needed", {required: pagesRequired()}));
+  }
+  rows.push([str("summary_pages"), pages]);
+  var saved;
+  if (!launch.tracked) saved = [str("summary_saved_untracked")];
+  else if (readOnly) saved = [str("summary_saved_review")];
+  else {
+    var status = reported.status;
+    if (["passed", "failed", "completed"].indexOf(status) === -1) status = "incomplete";
+    saved = [str("summary_saved_lms", {status: str("status_" + status)})];
+    if (reported.raw !== null) saved.push(str("summary_saved_score", {score: reported.raw}));
+  }
+  rows.push([str("summary_saved"), saved]);
+  return rows;
+}
+
+function showSummary() {
+  var box = ui.summary;
+  if (!box) return;
+  box.textContent = "";
+  summaryRows().forEach(function (row) {
+    var group = el("div", "ilm-summary-row");
+    group.appendChild(el("dt", null, row[0]));
+    group.appendChild(el("dd", null, row[1].join(" ")));
+    box.appendChild(group);
+  });
+}
+
 function onLeave(event) {
   if (!launch || finished) return;
   var unloading = !!(event && event.type === "pagehide" && !event.persisted);
@@ -307,6 +399,9 @@ function onLeave(event) {
 function onFinish() {
   if (!launch) return;             // an asynchronous LMS has not answered yet
   var tracked = launch.tracked;
+  // Earlier notices (welcome back, not tracked) are stale now: the summary
+  // says what was saved. A notice the adapter gives while finishing stays.
+  notice("");
   if (!finished) {
     if (!readOnly) {
       lms.save(stateText(), PAGES[state.current] ? PAGES[state.current].id : "");
@@ -321,6 +416,11 @@ function onFinish() {
   if (ui.pager) ui.pager.hidden = true;
   if (ui.toc) ui.toc.hidden = true;
   if (ui.tocToggle) ui.tocToggle.hidden = true;
+  // One column: the contents are gone, the end page takes the width.
+  if (ui.layout) ui.layout.classList.add("is-finished");
+  if (ui.progress) ui.progress.textContent = str("progress_finished");
+  if (ui.progressFill) ui.progressFill.style.width = "100%";
+  showSummary();
   if (ui.finishedText) ui.finishedText.textContent = text;
   // 2.4.2: the title names what is shown now.
   document.title = str("finished_title") + " – " + config.title;
@@ -369,7 +469,10 @@ function blockApi(kind) {
     // This course has a scored test: the completion rule waits for its result.
     declareTest: function () { hasTest = true; },
     // The newest test result, {raw: 0..100}; the completion rule judges it.
-    testResult: function (result) { testResult = result ? {raw: result.raw} : null; },
+    testResult: function (result) {
+      testResult = result ? {raw: result.raw} : null;
+      updateFinishButton();
+    },
     // For showing a result: the rule, the mastery score and the page rule.
     completion: function () {
       return {rule: hasTest ? testRule : null, mastery: mastery, pagesRequired: pagesRequired(),
@@ -396,7 +499,9 @@ function bindEvents() {
       e.preventDefault();
       var i = pageIndex(goto);
       if (i >= 0) showPage(i);
-    } else if (action === "finish") onFinish();
+    } else if (action === "finish") requestFinish();
+    else if (action === "finish-confirm") closeConfirm(true);
+    else if (action === "finish-cancel") closeConfirm(false);
     else if (action && actions[action]) actions[action](target, e);
     else if (target.hasAttribute("data-toc-toggle")) {
       openToc(target.getAttribute("aria-expanded") !== "true");
@@ -406,6 +511,14 @@ function bindEvents() {
   document.addEventListener("change", function (e) {
     changeHandlers.forEach(function (h) { h(e); });
   });
+
+  // Escape closes the confirmation natively; focus goes back to Finish.
+  if (ui.confirm) {
+    ui.confirm.addEventListener("cancel", function (e) {
+      e.preventDefault();
+      closeConfirm(false);
+    });
+  }
 
   if (ui.toc) {
     ui.toc.addEventListener("keydown", function (e) {
@@ -474,7 +587,10 @@ function start(lmsName) {
     toc: $("#ilm-toc"),
     tocToggle: $("[data-toc-toggle]"),
     finished: $("[data-finished]"),
-    finishedText: $("[data-finished-text]")
+    finishedText: $("[data-finished-text]"),
+    summary: $("[data-finished-summary]"),
+    confirm: $("dialog[data-finish-confirm]"),
+    layout: $(".ilm-layout")
   };
 
   document.documentElement.classList.add("ilm-js");

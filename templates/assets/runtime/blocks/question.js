@@ -363,7 +363,7 @@ ILM.block("question", function (core) {
       var b = box(id);
       if (b) b.hidden = active.indexOf(id) === -1;
     });
-    if (!POLICY.shuffle) return;
+    if (!POLICY.shuffle) { numberTestQuestions(); return; }
     rememberOrder();
     var rand = prng(round.seed);
     shuffled(original.boxes, rand).forEach(function (b, i) {
@@ -373,6 +373,28 @@ ILM.block("question", function (core) {
     TEST_IDS.forEach(function (id) {
       var o = original.children[id];
       if (o) shuffled(o.list, rand).forEach(function (child) { o.parent.appendChild(child); });
+    });
+    numberTestQuestions();
+  }
+
+  // "Question 1 of 5" at the start of each test question's legend, in the
+  // order shown (after a draw and shuffle): seen, and heard as part of the
+  // group's name.
+  function numberTestQuestions() {
+    var order = testOrder();
+    TEST_IDS.forEach(function (id) {
+      var b = box(id);
+      var legend = b && ($("legend", b) || $(".ilm-prompt", b));
+      if (!legend) return;
+      var num = $(".ilm-q-number", legend);
+      var n = order.indexOf(id);
+      if (n === -1) { if (num) num.parentNode.removeChild(num); return; }
+      if (!num) {
+        num = el("span", "ilm-q-number");
+        legend.insertBefore(num, legend.firstChild);
+      }
+      num.textContent = str("q_number", {n: n + 1, total: order.length});
+      num.appendChild(el("span", "ilm-visually-hidden", ": "));
     });
   }
 
@@ -807,6 +829,8 @@ ILM.block("question", function (core) {
     setTestLocked(false);
     testUi.result.textContent = "";
     testUi.result.classList.remove("is-shown");
+    // Said in the result's live region: the answers are gone on purpose.
+    testUi.result.appendChild(el("p", "ilm-retake-note", str("retake_done")));
     testUi.retake.hidden = true;
     testUi.submit.hidden = false;
     var firstId = testOrder()[0];
@@ -874,6 +898,7 @@ ILM.block("question", function (core) {
         if (!round) round = newRound();
         applyRound();
       }
+      numberTestQuestions();
       watchShown();
       if (test && test.answers) showTestResult();
       else {
