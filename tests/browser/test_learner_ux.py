@@ -364,12 +364,21 @@ def test_retake_says_what_it_does_before_and_after(browsing, built_package):
         for key in q["options"]:
             expect(player.option(qid, key)).not_to_be_checked()
             expect(player.option(qid, key)).to_be_enabled()
+    # Mid-retake, Finish is secondary again and asks, naming the result that stands.
+    if pkg.test_page_ids[0] == pkg.page_ids[-1]:
+        finish = f.locator(FINISH)
+        expect(finish).not_to_have_class(re.compile(r"\bilm-button-primary\b"))
+        finish.click()
+        expect(f.locator(CONFIRM)).to_contain_text(fill(s["confirm_retake"], score=0))
+        f.locator(f'{CONFIRM} button[data-action="finish-cancel"]').click()
+        expect(f.locator(CONFIRM)).not_to_be_visible()
     # Handing in again replaces the note with the result.
     for qid, q in pkg.scored_questions.items():
         player.answer(qid, q["correct"])
     player.submit_test()
     expect(note).to_have_count(0)
     expect(f.locator(TEST_RESULT)).to_contain_text("100")
+    expect(f.locator(FINISH)).to_have_class(re.compile(r"\bilm-button-primary\b"))
 
 
 def test_course_description_on_the_first_page(browsing, built_package):

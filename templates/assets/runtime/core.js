@@ -84,6 +84,7 @@ var mastery = null;
 var testRule = null;             // "passed" | "answered" | null
 var hasTest = false;             // a block part declared a scored test
 var testResult = null;           // {raw} of the newest submitted test
+var retaking = false;            // a retake is under way: the newest result stands meanwhile
 
 function pageIndex(id) {
   for (var i = 0; i < PAGES.length; i++) if (PAGES[i].id === id) return i;
@@ -293,7 +294,7 @@ function closeToc() { openToc(false); }
 // The test is still to be handed in: "Finish" is then the secondary
 // button, so the test's own button is the one that stands out.
 function testPending() {
-  return hasTest && !testResult && !readOnly;
+  return hasTest && (!testResult || retaking) && !readOnly;
 }
 
 function updateFinishButton() {
@@ -305,7 +306,9 @@ function updateFinishButton() {
 function unfinishedBusiness() {
   if (!launch || readOnly || finished) return [];
   var left = [];
-  if (testPending()) left.push(str("confirm_test"));
+  if (testPending()) {
+    left.push(testResult ? str("confirm_retake", {score: testResult.raw}) : str("confirm_test"));
+  }
   if (pagesViewed() < PAGES.length) left.push(str("confirm_pages", {viewed: pagesViewed(), total: PAGES.length}));
   return left;
 }
@@ -471,6 +474,13 @@ function blockApi(kind) {
     // The newest test result, {raw: 0..100}; the completion rule judges it.
     testResult: function (result) {
       testResult = result ? {raw: result.raw} : null;
+      retaking = false;
+      updateFinishButton();
+    },
+    // A retake has begun: the newest result stands until the next testResult,
+    // but Finish is secondary again and asks first.
+    retaking: function () {
+      retaking = true;
       updateFinishButton();
     },
     // For showing a result: the rule, the mastery score and the page rule.

@@ -831,6 +831,7 @@ ILM.block("question", function (core) {
     testUi.result.classList.remove("is-shown");
     // Said in the result's live region: the answers are gone on purpose.
     testUi.result.appendChild(el("p", "ilm-retake-note", str("retake_done")));
+    core.retaking();
     testUi.retake.hidden = true;
     testUi.submit.hidden = false;
     var firstId = testOrder()[0];
