@@ -69,6 +69,9 @@ def test_review_shows_answers_and_result_and_writes_nothing(browsing, built_pack
                          ".dispatchEvent(new PageTransitionEvent('pagehide', {persisted: true}))")
     player.frame.locator(f'a[data-goto="{pkg.page_ids[-1]}"]').click()
     player.finish()
+    # The end page says this launch saved nothing.
+    expect(player.frame.locator("[data-finished-summary]")).to_contain_text(
+        pkg.config["strings"]["summary_saved_review"])
     log = player.lms_log()
     assert not moodle_violations(log), moodle_violations(log)
     written = set_values(log, ATTEMPT_DATA)
