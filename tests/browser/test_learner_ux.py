@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import expect
 
 from test_accessibility import Keyboard
+from test_question_play import Learner, variant  # noqa: F401 - variant is a fixture used here
 from test_scorm12_play import (NOTICE, SHOWN_PAGE, SUBMIT_TEST, TEST_RESULT, Player, calls, lms_cmi,
                                wrong_keys)
 
@@ -300,6 +301,18 @@ def test_test_questions_are_numbered(browsing, built_package):
         expect(group).to_have_accessible_name(re.compile("^" + re.escape(label) + r"\W+\w"))
     # Knowledge checks are not numbered.
     expect(f.locator("[data-question]:not([data-scored]) .ilm-q-number")).to_have_count(0)
+
+
+def test_numbers_follow_a_drawn_and_shuffled_test(browsing, variant):
+    """With a draw and a shuffle the numbers count the questions shown, in the order shown."""
+    pkg, path = variant("draw", draw=3, shuffle=True, solutions="never")
+    learner = Learner.launch(browsing, pkg, path, lms_cmi(pkg))
+    learner.next_page()
+    shown = learner.visible_test_ids()
+    assert 1 < len(shown) < len(pkg.scored_questions), shown
+    for n, qid in enumerate(shown, start=1):
+        label = fill(strings(pkg)["q_number"], n=n, total=len(shown))
+        expect(learner.q(qid).locator(".ilm-q-number")).to_have_text(re.compile("^" + re.escape(label) + r"\W*$"))
 
 
 def test_locked_test_answers_stay_readable(browsing, built_package):
