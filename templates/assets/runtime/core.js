@@ -240,6 +240,20 @@ function showPage(index, opts) {
   save();
 }
 
+// Films and recordings on the pages play one at a time, and one whose page (or <details>) is
+// hidden stops: a learner who moves on should not hear the last page go on talking.
+function quietPlayers() {
+  var players = $$(".ilm-page video, .ilm-page audio");
+  if (!players.length) return;
+  // Media events do not bubble; a listener on the capture phase hears every player.
+  document.addEventListener("play", function (e) {
+    players.forEach(function (other) { if (other !== e.target && !other.paused) other.pause(); });
+  }, true);
+  new MutationObserver(function () {
+    players.forEach(function (p) { if (!p.paused && p.closest("[hidden], details:not([open])")) p.pause(); });
+  }).observe(document.body, {subtree: true, attributes: true, attributeFilter: ["hidden", "open"]});
+}
+
 // Each table in a scroll box of its own, so a wide table does not widen
 // the page (reflow at 320 px). A box that does scroll is made a named,
 // focusable region so keyboard users can scroll it.
@@ -606,6 +620,7 @@ function start(lmsName) {
   document.documentElement.classList.add("ilm-js");
   if (ui.tocToggle) ui.tocToggle.hidden = false;
   wrapTables();
+  quietPlayers();
 
   var restorers = [];
   parts.forEach(function (p) {
