@@ -189,6 +189,48 @@ def _size(n: int) -> str:
     return f"{n / 1_000_000:.1f} MB" if n >= 1_000_000 else f"{-(-n // 1000)} KB"
 
 
+PREVIEW_EPILOG = """\b
+Examples:
+  ilmpack preview courses/likestilling        opens http://127.0.0.1:8000/
+  ilmpack preview courses/likestilling --lang nn --port 8001 --no-open
+
+\b
+Stop it with Ctrl+C (exit code 130). Exit codes otherwise: 1 the course folder is missing,
+2 wrong use of the command (unknown --lang or --format, the port is taken)."""
+
+
+@main.command(epilog=PREVIEW_EPILOG)
+@click.argument("course", default=".", type=CourseFolder())
+@click.option("--lang", "langs", multiple=True, metavar="LANG",
+              help="Preview only this language (repeatable; the first is shown first). Default: all.")
+@click.option("--format", "fmt", default="scorm12", show_default=True, type=FormatChoice(), help="Package standard.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port on 127.0.0.1; 0 picks a free one.")
+@click.option("--no-open", is_flag=True, help="Do not open a browser.")
+def preview(course: str, langs: tuple[str, ...], fmt: str, port: int, no_open: bool) -> None:
+    """Show COURSE as the learner sees it in an LMS, with what the LMS records; rebuild on every save."""
+    from .preview import serve_preview
+
+    def built(snapshot, changed: list[str]) -> None:
+        cause = f"{', '.join(changed)} changed: " if changed else ""
+        if snapshot.ok:
+            click.echo(f"{cause}built {', '.join(snapshot.langs)} in {snapshot.seconds:.2f} s")
+            for warning in snapshot.warnings:
+                click.echo(f"{warning['where']}: warning: {warning['message']}", err=True)
+        else:
+            click.echo(f"{cause}the course cannot be built (shown in the browser):", err=True)
+            for problem in snapshot.problems:
+                click.echo(f"  {problem['where']}: {problem['message']}", err=True)
+
+    def ready(url: str) -> None:
+        click.echo(f"Previewing {course} at {url} (Ctrl+C stops)")
+
+    try:
+        serve_preview(course, fmt=fmt, langs=langs, port=port, open_browser=not no_open, on_ready=ready, on_build=built)
+    except KeyboardInterrupt:
+        click.echo("preview stopped", err=True)
+        raise SystemExit(130) from None
+
+
 @main.command()
 @click.argument("name", type=click.Path(file_okay=False))
 def new(name: str) -> None:
