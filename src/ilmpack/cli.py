@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -76,8 +77,11 @@ def main() -> None:
 
 
 @contextmanager
-def reporting(as_json: bool, outcome: dict):
-    """Print warnings and errors as text on stderr, or everything as one JSON document on stdout."""
+def reporting(as_json: bool, outcome: dict, quiet: bool = False):
+    """Print warnings and errors as text on stderr, or everything as one JSON document on stdout.
+
+    `quiet`: errors only (the exit code says the rest).
+    """
     from .errors import CourseError, IlmpackError
 
     try:
@@ -94,7 +98,7 @@ def reporting(as_json: bool, outcome: dict):
     lines = outcome.pop("lines", ())
     if as_json:
         click.echo(json.dumps({"ok": True, "problems": [w.as_dict() for w in warnings], **outcome}, ensure_ascii=False, indent=2))
-    else:
+    elif not quiet:
         for warning in warnings:
             click.echo(str(warning), err=True)
         for line in lines:
@@ -115,18 +119,60 @@ def _fail(as_json: bool, error, problems: list[dict]) -> None:
 @click.option("--format", "fmt", default="scorm12", show_default=True, type=FormatChoice(), help="Package standard.")
 @click.option("--lang", "langs", multiple=True, metavar="LANG", help="Build only this language (repeatable). Default: all.")
 @click.option("--out", "out_dir", default="build", show_default=True, type=click.Path(file_okay=False), help="Folder for the packages.")
+@click.option("--quiet", "-q", is_flag=True, help="Print errors only (for CI: the exit code says the rest).")
 @json_option
-def build(course: str, fmt: str, langs: tuple[str, ...], out_dir: str, as_json: bool) -> None:
+def build(course: str, fmt: str, langs: tuple[str, ...], out_dir: str, quiet: bool, as_json: bool) -> None:
     """Validate COURSE (its folder, or its course.yaml) and write one package per language."""
     from .build import build_course
     from .errors import display_path
 
-    with reporting(as_json, {}) as outcome:
-        result = build_course(course, out_dir, fmt=fmt, langs=langs)
+    # Progress only for a person watching a terminal: in a log or a pipe it would be noise.
+    progress = ProgressLine() if not (quiet or as_json) and sys.stdout.isatty() else None
+    with reporting(as_json, {}, quiet) as outcome:
+        try:
+            result = build_course(course, out_dir, fmt=fmt, langs=langs, progress=progress)
+        finally:
+            if progress:
+                progress.clear()
         outcome["warnings"] = result.warnings
-        outcome["packages"] = [{"path": display_path(p.path), "lang": p.lang, "format": p.format, "files": p.files}
+        outcome["packages"] = [{"path": display_path(p.path), "lang": p.lang, "format": p.format, "files": p.files,
+                                "bytes": p.bytes, "pages": p.pages, "blocks": p.blocks, "media": p.media}
                                for p in result.packages]
-        outcome["lines"] = [f"wrote {p['path']} ({p['files']} files)" for p in outcome["packages"]]
+        outcome["seconds"] = result.seconds
+        outcome["lines"] = _build_lines(result)
+
+
+class ProgressLine:
+    """One line on the terminal, rewritten as a build goes on, and wiped before the summary."""
+
+    def __call__(self, step) -> None:
+        if step.unit == "package":
+            text = f"writing {step.total} package{'s' if step.total != 1 else ''}: {step.what}"
+        else:
+            text = f"rendered {step.done}/{step.total} languages ({step.what})"
+        click.echo(f"\r\033[K{text}", nl=False)
+
+    def clear(self) -> None:
+        click.echo("\r\033[K", nl=False)
+
+
+def _build_lines(result) -> list[str]:
+    """`build`'s answer in words: each package with its size and contents, then the time."""
+    from .errors import display_path
+
+    lines = []
+    for p in result.packages:
+        parts = [_count(p.pages, "page")]
+        parts += [_count(n, kind) for kind, n in p.blocks.items()]
+        parts.append(_count(p.media, "media file", "media files"))
+        lines.append(f"wrote {display_path(p.path)} ({_size(p.bytes)}: {', '.join(parts)})")
+    n = len(result.packages)
+    lines.append(f"built {n} package{'s' if n != 1 else ''} in {result.seconds:.1f} s")
+    return lines
+
+
+def _count(n: int, word: str, plural: str = "") -> str:
+    return f"{n} {word if n == 1 else plural or word + 's'}"
 
 
 @main.command()
