@@ -20,6 +20,7 @@ import json
 import logging
 import mimetypes
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -263,6 +264,12 @@ class PreviewServer(http.server.ThreadingHTTPServer):
     def __init__(self, preview: Preview, port: int):
         self.preview = preview
         super().__init__((HOST, port), PreviewHandler)
+
+    def handle_error(self, request, client_address) -> None:
+        """A browser that goes away mid-file (a reload while a film loads) is no error worth a traceback."""
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
 
 
 def serve_preview(course_dir: str | Path, *, fmt: str = "scorm12", langs: tuple[str, ...] = (), port: int = 8000,

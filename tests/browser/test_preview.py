@@ -4,6 +4,7 @@ Moodle refuses."""
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import shutil
@@ -32,6 +33,7 @@ class PreviewProcess:
         self.proc = subprocess.Popen([sys.executable, "-m", "ilmpack", "preview", str(course), "--port", "0", "--no-open"],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp)
         self.stdout: list[str] = []
+        self.tmp = tmp
         self.url = self._wait_for_url()
 
     def _wait_for_url(self, timeout: float = 60) -> str:
@@ -133,6 +135,34 @@ def test_preview_plays_reloads_on_save_and_shows_a_broken_file(browser, preview,
         context.close()
 
 
+def test_playing_the_course_through_fills_the_panel_and_nothing_is_refused(browser, preview):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto(preview.url)
+        frame = page.frame_locator("#pv-sco")
+        shown_page(frame).wait_for(timeout=15_000)
+        config = json.loads(frame.locator("#ilmpack-config").text_content())
+        for _ in config["pages"][1:]:
+            frame.locator('button[data-nav="next"]').click()
+        test_page = config["pages"][-1]["id"]
+        page.wait_for_function(f"document.getElementById('pv-location').textContent === {json.dumps(test_page)}")
+        scored = {qid: q for qid, q in config["questions"].items() if q["scored"]}
+        for qid, q in scored.items():
+            for key in q["correct"]:
+                frame.locator(f'[data-question="{qid}"] input[value="{key}"]').check()
+        frame.locator('button[data-action="submit-test"]').click()
+        page.wait_for_function("document.getElementById('pv-status').dataset.status === 'passed'")
+        assert page.locator("#pv-score").inner_text().startswith("100 %")
+        assert page.locator("#pv-interactions tr").count() == len(scored)
+        assert page.locator("#pv-interactions-count").inner_text() == str(len(scored))
+        # Everything the runtime wrote passed the strict LMS: Moodle would take it too.
+        assert page.locator("#pv-refused-count").inner_text() == "0", page.locator("#pv-refused").inner_text()
+        page.screenshot(path=str(Path(os.environ.get("ILMPACK_SCREENSHOTS", preview.tmp)) / "preview-1280-test.png"))
+    finally:
+        context.close()
+
+
 def test_new_learner_starts_afresh(browser, preview):
     context = browser.new_context()
     page = context.new_page()
@@ -145,9 +175,16 @@ def test_new_learner_starts_afresh(browser, preview):
         page.reload()  # the attempt outlives the page, as an LMS attempt outlives a launch
         page.wait_for_function("document.getElementById('pv-launch').textContent.indexOf('entry resume') !== -1")
         assert shown_page(page.frame_locator("#pv-sco")).get_attribute("data-page-id") == "02-likeverdige"
+        # A value Moodle refuses is listed, with its code and why.
+        assert page.evaluate("API.LMSSetValue('cmi.core.session_time', '1:02:03')") == "false"
+        refused = page.locator("#pv-refused li")
+        assert refused.get_attribute("data-code") == "405"
+        assert "cmi.core.session_time" in refused.inner_text()
+        assert page.locator("#pv-refused-count").inner_text() == "1"
         page.click("#pv-new-learner")
         page.wait_for_function("document.getElementById('pv-launch').textContent.indexOf('entry ab-initio') !== -1")
         page.wait_for_function("document.getElementById('pv-location').textContent === '01-hvorfor'")
+        assert page.locator("#pv-refused-count").inner_text() == "0"
         # The language switch loads the other package with the same attempt.
         page.select_option("#pv-lang", "nn")
         page.frame_locator("#pv-sco").locator("html[lang=nn]").wait_for()
