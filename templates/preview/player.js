@@ -135,15 +135,16 @@
         list.appendChild(li);
       });
       $("pv-error").hidden = false;
+      var count = next.problems.filter(function (p) { return p.severity !== "warning"; }).length;
       text("pv-build", "build " + next.generation + " failed at " + clock(next.finished) + ": " +
-           next.problems.filter(function (p) { return p.severity !== "warning"; }).length + " problem(s)");
+           count + (count === 1 ? " problem" : " problems"));
       $("pv-build").className = "pv-build pv-bad";
       return;
     }
     $("pv-error").hidden = true;
     text("pv-course-title", next.title[lang] || next.title[next.langs[0]] || next.courseId);
     text("pv-build", "built at " + clock(next.finished) + " in " + next.seconds.toFixed(2) + " s" +
-         (next.warnings.length ? " · " + next.warnings.length + " warning(s), see the terminal" : ""));
+         (next.warnings.length ? " · " + next.warnings.length + (next.warnings.length === 1 ? " warning" : " warnings") + ", see the terminal" : ""));
     $("pv-build").className = "pv-build";
     showLanguages();
     text("pv-course-title", next.title[lang] || next.courseId);

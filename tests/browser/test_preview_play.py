@@ -126,6 +126,7 @@ def test_preview_plays_reloads_on_save_and_shows_a_broken_file(browser, preview,
         error.wait_for(state="visible", timeout=RELOAD_BUDGET_S * 1000)
         assert "kurs/course.yaml:" in error.inner_text()
         assert "not valid YAML" in error.inner_text()
+        page.screenshot(path=str(Path(os.environ.get("ILMPACK_SCREENSHOTS", course.parent)) / "preview-1280-error.png"))
         # Fixed: the course comes back by itself.
         yaml_file.write_text(good, encoding="utf-8")
         error.wait_for(state="hidden", timeout=RELOAD_BUDGET_S * 1000)
