@@ -208,8 +208,8 @@ def test_format_option_lists_the_registered_standards(runner):
 def test_a_language_given_twice_is_built_once(runner, tmp_path):
     result = runner.invoke(main, ["build", str(SAMPLE), "--out", str(tmp_path), "--lang", "nn", "--lang", "nb", "--lang", "nn"])
     assert result.exit_code == 0, result.output
-    assert [line.split("/")[-1] for line in result.stdout.splitlines()] == [
-        "likestilling-nn-scorm12.zip (11 files)", "likestilling-nb-scorm12.zip (11 files)"]
+    assert [line.split("/")[-1].split()[0] for line in result.stdout.splitlines()[:-1]] == [
+        "likestilling-nn-scorm12.zip", "likestilling-nb-scorm12.zip"]
 
 
 def test_build_and_validate_take_the_course_yaml_for_its_folder(runner, tmp_path):

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+import time
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Callable
 
 from .errors import CourseError, Problem, UsageProblem
 from .loader import course_languages, load_course
@@ -25,6 +28,10 @@ class BuiltPackage:
     lang: str
     format: str
     files: int
+    bytes: int = 0  # the zip's size
+    pages: int = 0
+    blocks: dict[str, int] = field(default_factory=dict)  # block kind -> how many, e.g. {"question": 9}
+    media: int = 0  # files of the course (images, PDFs, films) in the package
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,18 @@ class BuildResult:
 
     packages: list[BuiltPackage] = field(default_factory=list)
     warnings: tuple[Problem, ...] = ()
+    seconds: float = 0.0
+    course_id: str = ""
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A step of a build, for a progress display: `done` of `total` `unit`s, now at `what`."""
+
+    unit: str  # "language" while pages are rendered, "package" while zips are written
+    done: int
+    total: int
+    what: str  # e.g. "nb: 6 pages, 3 media files"
 
 
 def check_course(course_dir: str | Path, fmt: str = "scorm12", langs: list[str] | tuple[str, ...] = ()) -> Checked:
@@ -66,18 +85,33 @@ def check_course(course_dir: str | Path, fmt: str = "scorm12", langs: list[str] 
 
 
 def build_course(course_dir: str | Path, out_dir: str | Path = "build", *, fmt: str = "scorm12",
-                 langs: list[str] | tuple[str, ...] = ()) -> BuildResult:
-    """Build one package per language. Everything is read and rendered before anything is written."""
+                 langs: list[str] | tuple[str, ...] = (),
+                 progress: Callable[[Progress], None] | None = None) -> BuildResult:
+    """Build one package per language. Everything is read and rendered before anything is written.
+
+    `progress`, when given, is called after each language is rendered and before the packages are
+    written (the CLI shows it on a terminal; a long build is mostly media being zipped).
+    """
+    started = time.monotonic()
+    report = progress or (lambda _step: None)
     langs = tuple(dict.fromkeys(langs))  # `--lang nn --lang nn` builds nn once; the order given is kept
     checked = check_course(course_dir, fmt, langs)
     course = checked.course
     target = get_target(fmt)(course)
+    chosen = langs or course.languages
     planned = []
-    for lang in langs or course.languages:
-        files, disk = target.package_files(render_course(course, lang, target.runtime_adapter))
-        planned.append((lang, Path(out_dir) / target.package_name(lang), files, disk))
-    write_packages([(path, files, disk) for _, path, files, disk in planned])
-    built = [BuiltPackage(path, lang, fmt, len(files) + len(disk)) for lang, path, files, disk in planned]
-    for pkg in built:
+    for number, lang in enumerate(chosen, 1):
+        sco = render_course(course, lang, target.runtime_adapter)
+        files, disk = target.package_files(sco)
+        pages = course.pages_in(lang)
+        counts = dict(sorted(Counter(b.kind for p in pages for b in p.blocks).items()))
+        built = BuiltPackage(Path(out_dir) / target.package_name(lang), lang, fmt, len(files) + len(disk),
+                             pages=len(pages), blocks=counts, media=len(sco.media))
+        planned.append((built, files, disk))
+        report(Progress("language", number, len(chosen), f"{lang}: {built.pages} pages, {built.media} media files"))
+    report(Progress("package", 0, len(planned), ", ".join(b.path.name for b, _, _ in planned)))
+    write_packages([(b.path, files, disk) for b, files, disk in planned])
+    written = [replace(b, bytes=b.path.stat().st_size) for b, _, _ in planned]
+    for pkg in written:
         log.info("wrote %s", pkg.path)
-    return BuildResult(built, checked.warnings)
+    return BuildResult(written, checked.warnings, round(time.monotonic() - started, 3), course.id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -76,8 +77,11 @@ def main() -> None:
 
 
 @contextmanager
-def reporting(as_json: bool, outcome: dict):
-    """Print warnings and errors as text on stderr, or everything as one JSON document on stdout."""
+def reporting(as_json: bool, outcome: dict, quiet: bool = False):
+    """Print warnings and errors as text on stderr, or everything as one JSON document on stdout.
+
+    `quiet`: errors only (the exit code says the rest).
+    """
     from .errors import CourseError, IlmpackError
 
     try:
@@ -94,7 +98,7 @@ def reporting(as_json: bool, outcome: dict):
     lines = outcome.pop("lines", ())
     if as_json:
         click.echo(json.dumps({"ok": True, "problems": [w.as_dict() for w in warnings], **outcome}, ensure_ascii=False, indent=2))
-    else:
+    elif not quiet:
         for warning in warnings:
             click.echo(str(warning), err=True)
         for line in lines:
@@ -115,18 +119,60 @@ def _fail(as_json: bool, error, problems: list[dict]) -> None:
 @click.option("--format", "fmt", default="scorm12", show_default=True, type=FormatChoice(), help="Package standard.")
 @click.option("--lang", "langs", multiple=True, metavar="LANG", help="Build only this language (repeatable). Default: all.")
 @click.option("--out", "out_dir", default="build", show_default=True, type=click.Path(file_okay=False), help="Folder for the packages.")
+@click.option("--quiet", "-q", is_flag=True, help="Print errors only (for CI: the exit code says the rest).")
 @json_option
-def build(course: str, fmt: str, langs: tuple[str, ...], out_dir: str, as_json: bool) -> None:
+def build(course: str, fmt: str, langs: tuple[str, ...], out_dir: str, quiet: bool, as_json: bool) -> None:
     """Validate COURSE (its folder, or its course.yaml) and write one package per language."""
     from .build import build_course
     from .errors import display_path
 
-    with reporting(as_json, {}) as outcome:
-        result = build_course(course, out_dir, fmt=fmt, langs=langs)
+    # Progress only for a person watching a terminal: in a log or a pipe it would be noise.
+    progress = ProgressLine() if not (quiet or as_json) and sys.stdout.isatty() else None
+    with reporting(as_json, {}, quiet) as outcome:
+        try:
+            result = build_course(course, out_dir, fmt=fmt, langs=langs, progress=progress)
+        finally:
+            if progress:
+                progress.clear()
         outcome["warnings"] = result.warnings
-        outcome["packages"] = [{"path": display_path(p.path), "lang": p.lang, "format": p.format, "files": p.files}
+        outcome["packages"] = [{"path": display_path(p.path), "lang": p.lang, "format": p.format, "files": p.files,
+                                "bytes": p.bytes, "pages": p.pages, "blocks": p.blocks, "media": p.media}
                                for p in result.packages]
-        outcome["lines"] = [f"wrote {p['path']} ({p['files']} files)" for p in outcome["packages"]]
+        outcome["seconds"] = result.seconds
+        outcome["lines"] = _build_lines(result)
+
+
+class ProgressLine:
+    """One line on the terminal, rewritten as a build goes on, and wiped before the summary."""
+
+    def __call__(self, step) -> None:
+        if step.unit == "package":
+            text = f"writing {step.total} package{'s' if step.total != 1 else ''}: {step.what}"
+        else:
+            text = f"rendered {step.done}/{step.total} languages ({step.what})"
+        click.echo(f"\r\033[K{text}", nl=False)
+
+    def clear(self) -> None:
+        click.echo("\r\033[K", nl=False)
+
+
+def _build_lines(result) -> list[str]:
+    """`build`'s answer in words: each package with its size and contents, then the time."""
+    from .errors import display_path
+
+    lines = []
+    for p in result.packages:
+        parts = [_count(p.pages, "page")]
+        parts += [_count(n, kind) for kind, n in p.blocks.items()]
+        parts.append(_count(p.media, "media file", "media files"))
+        lines.append(f"wrote {display_path(p.path)} ({_size(p.bytes)}: {', '.join(parts)})")
+    n = len(result.packages)
+    lines.append(f"built {n} package{'s' if n != 1 else ''} in {result.seconds:.1f} s")
+    return lines
+
+
+def _count(n: int, word: str, plural: str = "") -> str:
+    return f"{n} {word if n == 1 else plural or word + 's'}"
 
 
 @main.command()
@@ -187,6 +233,48 @@ def _summary_lines(summary: dict) -> list[str]:
 
 def _size(n: int) -> str:
     return f"{n / 1_000_000:.1f} MB" if n >= 1_000_000 else f"{-(-n // 1000)} KB"
+
+
+PREVIEW_EPILOG = """\b
+Examples:
+  ilmpack preview courses/likestilling        opens http://127.0.0.1:8000/
+  ilmpack preview courses/likestilling --lang nn --port 8001 --no-open
+
+\b
+Stop it with Ctrl+C (exit code 130). Exit codes otherwise: 1 the course folder is missing,
+2 wrong use of the command (unknown --lang or --format, the port is taken)."""
+
+
+@main.command(epilog=PREVIEW_EPILOG)
+@click.argument("course", default=".", type=CourseFolder())
+@click.option("--lang", "langs", multiple=True, metavar="LANG",
+              help="Preview only this language (repeatable; the first is shown first). Default: all.")
+@click.option("--format", "fmt", default="scorm12", show_default=True, type=FormatChoice(), help="Package standard.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port on 127.0.0.1; 0 picks a free one.")
+@click.option("--no-open", is_flag=True, help="Do not open a browser.")
+def preview(course: str, langs: tuple[str, ...], fmt: str, port: int, no_open: bool) -> None:
+    """Show COURSE as the learner sees it in an LMS, with what the LMS records; rebuild on every save."""
+    from .preview import serve_preview
+
+    def built(snapshot, changed: list[str]) -> None:
+        cause = f"{', '.join(changed)} changed: " if changed else ""
+        if snapshot.ok:
+            click.echo(f"{cause}built {', '.join(snapshot.langs)} in {snapshot.seconds:.2f} s")
+            for warning in snapshot.warnings:
+                click.echo(f"{warning['where']}: warning: {warning['message']}", err=True)
+        else:
+            click.echo(f"{cause}the course cannot be built (shown in the browser):", err=True)
+            for problem in snapshot.problems:
+                click.echo(f"  {problem['where']}: {problem['message']}", err=True)
+
+    def ready(url: str) -> None:
+        click.echo(f"Previewing {course} at {url} (Ctrl+C stops)")
+
+    try:
+        serve_preview(course, fmt=fmt, langs=langs, port=port, open_browser=not no_open, on_ready=ready, on_build=built)
+    except KeyboardInterrupt:
+        click.echo("preview stopped", err=True)
+        raise SystemExit(130) from None
 
 
 @main.command()
