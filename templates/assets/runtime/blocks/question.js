@@ -883,6 +883,13 @@ ILM.block("question", function (core) {
     });
     QIDS.forEach(function (id) { var b = box(id); if (b) observer.observe(b); });
   }
+  // A question that gets focus is in front of the learner even if the observer has not had a
+  // frame to say so yet (keyboard users, a busy device): the latency must not go missing.
+  document.addEventListener("focusin", function (e) {
+    var b = e.target.closest ? e.target.closest("[data-question]") : null;
+    var id = b && b.getAttribute("data-question");
+    if (id && QUESTIONS[id] && !shownAt[id]) shownAt[id] = Date.now();
+  });
 
   $$("[data-order]").forEach(markEnds);
 
