@@ -9,6 +9,7 @@ from typing import Mapping
 from ..errors import Problem, display_path
 from ..pages import decode_text
 from ..sourcemap import SourceMap
+from .base import BlockKind
 
 # What every current browser plays, iPhones included (H.264/AAC in .mp4, VP8/VP9 in .webm, MP3, AAC).
 VIDEO_TYPES = {".mp4": "video/mp4", ".webm": "video/webm"}
@@ -95,14 +96,18 @@ def duration_view(value) -> dict | None:
     return {"text": text, "iso": iso}
 
 
-def file_keys(data: Mapping, keys: tuple[str, ...]) -> list[tuple[tuple, str]]:
-    """(key path, written path) for each of `keys` the block has."""
-    return [((key,), data[key]) for key in keys if isinstance(data.get(key), str)]
+class MediaBlock(BlockKind):
+    """A block that plays course media: its files are the keys in FILES; its .vtt tracks are checked."""
 
+    FILES: tuple[str, ...] = ()
 
-def vtt_file_problems(path: Path) -> list[Problem]:
-    """WebVTT checks for the .vtt files of a block; other files have no content rules."""
-    return webvtt_problems(path) if path.suffix.lower() == ".vtt" else []
+    def files(self, data: Mapping) -> list[tuple[tuple, str]]:
+        """(key path, written path) for each media key the block has."""
+        return [((key,), data[key]) for key in self.FILES if isinstance(data.get(key), str)]
+
+    def file_problems(self, key: tuple, path: Path, smap: SourceMap) -> list[Problem]:
+        """Caption and description tracks are WebVTT that browsers can read; other files have no content rules."""
+        return webvtt_problems(path) if path.suffix.lower() == ".vtt" else []
 
 
 def captions_missing(smap: SourceMap, what: str, media: str | None) -> Problem:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Mapping
 
 from ..errors import Problem
 from ..sourcemap import SourceMap
-from ._media import captions_missing, duration_view, file_keys, media_type, vtt_file_problems
-from .base import BlockKind, BlockPage
+from ._media import MediaBlock, captions_missing, duration_view, media_type
+from .base import BlockPage
 
-FILES = ("src", "poster", "captions", "descriptions", "described", "described_captions")
 
 
 def _no_description(src: str) -> str:
@@ -22,9 +21,10 @@ def _no_description(src: str) -> str:
             "reason: for the learner (WCAG 1.2.5, required for video published from 2024)")
 
 
-class FilmBlock(BlockKind):
+class FilmBlock(MediaBlock):
     """A film: HTML5 video, captions on by default, a transcript to open, a described version or a reason."""
 
+    FILES = ("src", "poster", "captions", "descriptions", "described", "described_captions")
     name = "film"
 
     def rules(self, data: Mapping, smap: SourceMap) -> list[Problem]:
@@ -48,14 +48,6 @@ class FilmBlock(BlockKind):
             out.append(smap.problem(("described_captions",), "are the captions of the described version; add described: "
                                     "with that film, or remove described_captions", key=True))
         return out
-
-    def files(self, data: Mapping) -> list[tuple[tuple, str]]:
-        """The film, its poster, caption and description tracks, the described version."""
-        return file_keys(data, FILES)
-
-    def file_problems(self, key: tuple, path: Path, smap: SourceMap) -> list[Problem]:
-        """Caption and description tracks are WebVTT that browsers can read."""
-        return vtt_file_problems(path)
 
     def view(self, data: Mapping, page: BlockPage) -> dict:
         """`film` for blocks/film.html: package paths, the page language's tracks, rendered texts."""

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import difflib
-from pathlib import Path
 from typing import Mapping
 
 from ..errors import Problem
 from ..sourcemap import SourceMap
-from ._media import captions_missing, duration_view, file_keys, media_type, vtt_file_problems
-from .base import SAME, BlockKind, BlockPage
-
-FILES = ("audio", "video", "poster", "captions")
+from ._media import MediaBlock, captions_missing, duration_view, media_type
+from .base import SAME, BlockPage
 
 
-class InterviewBlock(BlockKind):
+
+class InterviewBlock(MediaBlock):
     """An interview: <audio> or <video>, the speakers named once, the transcript as a dialogue."""
 
+    FILES = ("audio", "video", "poster", "captions")
     name = "interview"
 
     def rules(self, data: Mapping, smap: SourceMap) -> list[Problem]:
@@ -60,14 +59,6 @@ class InterviewBlock(BlockKind):
             out.append(smap.problem(("speakers",), f"are {', '.join(map(str, ids1))} here but {', '.join(map(str, ids0))} "
                                     f"in {base_file}; {SAME}: keep the same speaker ids", key=True))
         return out
-
-    def files(self, data: Mapping) -> list[tuple[tuple, str]]:
-        """The recording, and for video its poster and captions."""
-        return file_keys(data, FILES)
-
-    def file_problems(self, key: tuple, path: Path, smap: SourceMap) -> list[Problem]:
-        """Captions are WebVTT that browsers can read."""
-        return vtt_file_problems(path)
 
     def view(self, data: Mapping, page: BlockPage) -> dict:
         """`interview` for blocks/interview.html: the recording, the speakers and the turns by name."""
