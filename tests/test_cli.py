@@ -80,6 +80,21 @@ def test_new_course_validates_and_builds_as_generated(runner, tmp_path, monkeypa
     assert "mitt-kurs already exists and is not empty" in again.stderr
 
 
+def test_new_course_teaches_every_block_kind_and_builds_without_a_warning(runner, tmp_path, monkeypatch):
+    from ilmpack.blocks import block_kinds
+
+    monkeypatch.chdir(tmp_path)
+    assert runner.invoke(main, ["new", "kurs"]).exit_code == 0
+    for lang in ("nb", "nn"):
+        text = "\n".join(p.read_text(encoding="utf-8") for p in sorted((tmp_path / "kurs" / lang).glob("*.md")))
+        assert set(re.findall(r"^```(\w+)$", text, flags=re.M)) == block_kinds(), lang
+        assert "> [!TIP]" in text and "<details>" in text  # the content helpers too
+        kinds = set(re.findall(r"^kind: ([\w-]+)", text, flags=re.M))
+        assert len(kinds) >= 5, kinds  # several question kinds, knowledge check and test
+    result = runner.invoke(main, ["build", "kurs"])
+    assert result.exit_code == 0 and result.stderr == "", result.stderr
+
+
 def test_json_lists_problems_with_locations(runner, make_course):
     import json
 
@@ -243,19 +258,24 @@ def test_new_course_shows_media_and_names_the_real_button(runner, tmp_path, monk
     assert course["description"]["nb"] == "En kort beskrivelse av kurset."
     media = sorted(p.name for p in (tmp_path / "kurs" / "media").iterdir())
     assert media
+    used: set[str] = set()
     for lang in course["languages"]:
         pages = {p.name: p.read_text(encoding="utf-8") for p in (tmp_path / "kurs" / lang).glob("*.md")}
         test_page = next(text for text in pages.values() if "test: true" in text)
         assert f"«{strings[lang]['submit_test']}»" in test_page
         images = [img for text in pages.values() for img in re.findall(r"!\[([^\]]*)\]\(\.\./media/([^)]+)\)", text)]
-        assert {name for _alt, name in images} == set(media)
-        assert all(len(alt) > 20 for alt, _name in images)  # alt text that says what the image shows
+        assert images and all(len(alt) > 20 for alt, _name in images)  # alt text that says what the image shows
+        used.update(re.findall(r"\.\./media/([\w-][\w.-]*\w)", "\n".join(pages.values())))
         # Feedback explains; the runtime itself already says right or wrong.
         feedback = [line.split(":", 1)[1].strip() for text in pages.values() for line in text.splitlines()
                     if line.strip().startswith("feedback:")]
         assert feedback
         verdicts = {strings[lang][k].rstrip("!.") for k in ("fb_correct", "fb_wrong", "fb_partly")} | {"Ja", "Nei"}
         assert not [f for f in feedback if any(f.startswith(v) for v in verdicts)]
-    assert runner.invoke(main, ["build", "kurs", "--lang", "nb"]).exit_code == 0
-    with zipfile.ZipFile(tmp_path / "build" / "kurs-nb-scorm12.zip") as zf:
-        assert {f"media/{name}" for name in media} <= set(zf.namelist())
+    assert set(media) <= used  # every file it ships is used, so an author sees how
+    assert runner.invoke(main, ["build", "kurs"]).exit_code == 0
+    packaged = set()
+    for lang in course["languages"]:
+        with zipfile.ZipFile(tmp_path / "build" / f"kurs-{lang}-scorm12.zip") as zf:
+            packaged.update(zf.namelist())
+    assert {f"media/{name}" for name in media} <= packaged
