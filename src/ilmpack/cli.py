@@ -54,7 +54,7 @@ class CourseFolder(click.ParamType):
 
 
 class FormatChoice(click.Choice):
-    """The output standards in the target registry; imported only when `build` runs or shows its help."""
+    """The output standards in the target registry, and `all`; imported only when `build` runs or shows its help."""
 
     def __init__(self) -> None:
         super().__init__(())
@@ -63,7 +63,7 @@ class FormatChoice(click.Choice):
     def choices(self) -> tuple[str, ...]:
         from .targets import TARGETS
 
-        return tuple(TARGETS)
+        return (*TARGETS, "all")
 
     @choices.setter
     def choices(self, _value) -> None:
