@@ -18,6 +18,7 @@ var X = ILM.xapi = {};
 var VERSION = "1.0.3";
 var VERBS = "http://adlnet.gov/expapi/verbs/";
 var RETRY_MS = 15000;
+var KEEPALIVE_MAX = 60000;       // browsers give keepalive requests 64 KiB together
 var STATE_ID = "ilmpack.state";  // our own State API document (LMS.LaunchData is the LMS's)
 
 X.verb = function (name) { return {id: VERBS + name, display: {"en-US": name}}; };
@@ -142,6 +143,10 @@ X.client = function (o) {
   var queueKey = "ilmpack.xapi.queue." + o.key + "." + o.registration;
   var stateKey = "ilmpack.xapi.state." + o.key + "." + o.registration;
   var flushing = null;             // the running flush (one at a time keeps the order)
+  var inFlight = null;             // id of the statement that flush is sending
+  var sentLeaving = {};            // ids already in a keepalive batch: never in two requests at once
+  var storing = null;              // the running write of the state document
+  var storeAgain = false;
   var retryTimer = null;
   var offlineShown = false;
 
@@ -187,31 +192,77 @@ X.client = function (o) {
 
   function queue() { return readJson(queueKey, []); }
 
-  // Remove a statement the LRS has (or will never take) from the stored queue.
-  function drop(id) {
-    writeJson(queueKey, queue().filter(function (s) { return s.id !== id; }));
+  // Remove statements the LRS has (or will never take) from the stored queue.
+  function drop(ids) {
+    writeJson(queueKey, queue().filter(function (s) { return ids.indexOf(s.id) < 0; }));
   }
 
   // Sends the queue in order, one statement at a time; stops at the first failure.
-  function flush(keepalive) {
-    if (flushing) return keepalive ? flushing.then(function () { return flush(true); }) : flushing;
+  function flush() {
+    if (flushing) return flushing;
     flushing = (function next() {
       var pending = queue();
       if (!pending.length) { backOnline(); return Promise.resolve(true); }
       var s = pending[0];
-      return request("PUT", "statements", {statementId: s.id}, s, keepalive).then(function (r) {
+      inFlight = s.id;
+      return request("PUT", "statements", {statementId: s.id}, s).then(function (r) {
+        inFlight = null;
         // 409: the LRS has a statement with this id already (a resend after a lost answer).
-        if (r.ok || r.status === 409) { drop(s.id); return next(); }
+        if (r.ok || r.status === 409) { drop([s.id]); return next(); }
         if (r.status === 400) {
           core.log("the LRS refused statement " + s.id + " as invalid; it is left out", s);
-          drop(s.id);
+          drop([s.id]);
           return next();
         }
         offline("statement " + s.id + " answered " + r.status);
         return false;
-      }, function (e) { offline(String(e)); return false; });
+      }, function (e) { inFlight = null; offline(String(e)); return false; });
     })().then(function (ok) { flushing = null; return ok; }, function (e) { flushing = null; core.log("flush failed", e); return false; });
     return flushing;
+  }
+
+  // The page is going away: what waits goes out in one request the browser finishes after the
+  // page is gone (keepalive, at most 64 KiB). An LRS that had some of it already keeps one
+  // copy (same ids); what does not fit, or fails, is sent at the next launch.
+  function flushLeaving() {
+    var batch = [], size = 2;
+    queue().some(function (s) {
+      if (s.id === inFlight || sentLeaving[s.id]) return false;
+      size += JSON.stringify(s).length + 1;
+      if (size > KEEPALIVE_MAX) return true;
+      batch.push(s);
+      return false;
+    });
+    if (!batch.length) return Promise.resolve(true);
+    batch.forEach(function (s) { sentLeaving[s.id] = true; });
+    return request("POST", "statements", null, batch, true).then(function (r) {
+      if (r.ok) drop(batch.map(function (s) { return s.id; }));
+      return r.ok;
+    }, function () { return false; });
+  }
+
+  // One write of the state document at a time, so an older one never lands after a newer one;
+  // a write asked for meanwhile follows. Leaving, the newest goes out at once (keepalive).
+  function storeState(keepalive) {
+    var local = readJson(stateKey, null);
+    if (!local || !local.unsaved) return Promise.resolve(true);
+    if (storing && !keepalive) { storeAgain = true; return storing; }
+    var body = JSON.stringify(local.doc);
+    var done = request("PUT", "activities/state", docParams(STATE_ID), local.doc, keepalive).then(function (r) {
+      if (!r.ok) { offline("state answered " + r.status); return false; }
+      var now = readJson(stateKey, null);
+      // Only mark it stored if it did not change while the request ran.
+      if (now && JSON.stringify(now.doc) === body) writeJson(stateKey, {unsaved: false, doc: now.doc});
+      return true;
+    }, function (e) { offline(String(e)); return false; });
+    if (keepalive) return done;
+    storing = done.then(function (ok) {
+      storing = null;
+      if (!storeAgain) return ok;
+      storeAgain = false;
+      return storeState(false);
+    });
+    return storing;
   }
 
   window.addEventListener("online", function () { flush(); });
@@ -223,13 +274,13 @@ X.client = function (o) {
       return getDoc("agents/profile", {agent: JSON.stringify(o.actor), profileId: profileId});
     },
     // Queue a statement (stored first, so a closed tab loses nothing), then send what waits.
-    send: function (statement) {
+    send: function (statement, leaving) {
       var q = queue();
       q.push(statement);
       writeJson(queueKey, q);
-      return flush();
+      return leaving ? flushLeaving() : flush();
     },
-    flush: flush,
+    flush: function (leaving) { return leaving ? flushLeaving() : flush(); },
     pending: function () { return queue().length; },
     // The learner's state: the LRS's copy, unless this browser holds a newer one not yet stored.
     loadState: function () {
@@ -244,18 +295,7 @@ X.client = function (o) {
     },
     // Keep the state locally at once; store it in the LRS when asked (commit).
     keepState: function (doc) { writeJson(stateKey, {unsaved: true, doc: doc}); },
-    storeState: function (keepalive) {
-      var local = readJson(stateKey, null);
-      if (!local || !local.unsaved) return Promise.resolve(true);
-      var body = JSON.stringify(local.doc);
-      return request("PUT", "activities/state", docParams(STATE_ID), local.doc, keepalive).then(function (r) {
-        if (!r.ok) { offline("state answered " + r.status); return false; }
-        var now = readJson(stateKey, null);
-        // Only mark it stored if it did not change while the request ran.
-        if (now && JSON.stringify(now.doc) === body) writeJson(stateKey, {unsaved: false, doc: now.doc});
-        return true;
-      }, function (e) { offline(String(e)); return false; });
-    }
+    storeState: storeState
   };
 };
 
@@ -383,10 +423,9 @@ X.adapter = function (core, h, doc) {
       if (ended) return;
       ended = true;
       keep();
-      var done = h.client.send(statement("terminated", au(), {duration: sessionTime()}, "defined"));
       var unloading = !opts || opts.done === null || opts.done === undefined;
-      if (unloading) { h.client.flush(true); h.client.storeState(true); }
-      var stored = h.quiet ? done : Promise.all([done, h.client.storeState(unloading)]);
+      var done = h.client.send(statement("terminated", au(), {duration: sessionTime()}, "defined"), unloading);
+      var stored = Promise.all([done, h.client.storeState(unloading)]);
       if (h.leave) h.leave(unloading, stored);
     },
 
