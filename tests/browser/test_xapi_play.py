@@ -8,6 +8,7 @@ Ralph. Statements are read back from Ralph with tincan's RemoteLRS, checked agai
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import shutil
@@ -43,16 +44,11 @@ WAIT_MS = 15_000                 # statements and redirects go over the network
 
 @pytest.fixture(scope="module")
 def ralph(tmp_path_factory):
-    try:
-        import tincan  # noqa: F401
-    except ImportError:
+    if not all(importlib.util.find_spec(m) for m in ("ralph", "tincan", "bcrypt", "uvicorn")):
         _unavailable("the test extras are not installed (pip install -e '.[test]')")
     if not (REPO / "node_modules" / "xapi-validation").is_dir():
         _unavailable("node_modules/xapi-validation is missing: run `npm ci`")
-    try:
-        lrs = Ralph(tmp_path_factory.mktemp("ralph"))
-    except (FileNotFoundError, subprocess.CalledProcessError) as e:
-        _unavailable(f"Ralph is not installed or failed ({e}); pip install -e '.[test]'")
+    lrs = Ralph(tmp_path_factory.mktemp("ralph"))
     lrs.start()
     try:
         yield lrs
@@ -72,14 +68,15 @@ def lms(tmp_path_factory, ralph):
 
 @pytest.fixture(scope="module")
 def packages(tmp_path_factory, lms) -> dict[str, dict]:
-    """The sample course's nb packages for cmi5 and TinCan, unpacked into the LMS."""
+    """The sample course's nb packages for cmi5 and TinCan, unpacked into the LMS (built with every
+    language, as a release is: the question definitions carry the names in each)."""
     from ilmpack.build import build_course
 
     out = tmp_path_factory.mktemp("xapi-build")
-    result = build_course(COURSE_DIR, out, fmt="all", langs=["nb"])
+    result = build_course(COURSE_DIR, out, fmt="all")
     served = {}
     for pkg in result.packages:
-        if pkg.format not in ("cmi5", "tincan"):
+        if pkg.format not in ("cmi5", "tincan") or pkg.lang != "nb":
             continue
         unpacked = tmp_path_factory.mktemp(pkg.format)
         with zipfile.ZipFile(pkg.path) as zf:

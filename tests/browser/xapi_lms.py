@@ -47,6 +47,19 @@ LMS_HOME = "https://lms.example.org"
 XAPI_VERSION = "1.0.3"
 
 
+def write_credentials(path: Path, user: str, password: str) -> None:
+    """Ralph's HTTP basic auth file (RALPH_AUTH_FILE), as `ralph auth -u USER -p PASSWORD -s all -w`
+    writes it (the `ralph` command needs Ralph's `cli` extra, which pins click below ilmpack's)."""
+    import bcrypt
+
+    path.write_text(json.dumps([{
+        "agent": {"mbox": "mailto:lms@example.org", "objectType": "Agent"},
+        "scopes": ["all"],
+        "hash": bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode(),
+        "username": user,
+    }], indent=2), encoding="utf-8")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -56,8 +69,8 @@ def free_port() -> int:
 class Ralph:
     """Ralph's LRS server with the file-system backend, on a free port of 127.0.0.1.
 
-    Credentials are made with `ralph auth ... -w`; the server is started by ralph_server.py
-    (`ralph runserver -b fs` with a fix for its file backend, see there).
+    The server is started by ralph_server.py (what `ralph runserver -b fs` starts, with a fix for
+    its file backend, see there).
     """
 
     user = "ilmpack-lms"
@@ -71,12 +84,7 @@ class Ralph:
                     "RALPH_RUNSERVER_BACKEND": "fs",
                     "RALPH_BACKENDS__LRS__FS__DEFAULT_DIRECTORY_PATH": str(root / "data")}
         (root / "data").mkdir(parents=True, exist_ok=True)
-        self.command = [str(Path(sys.executable).with_name("ralph"))]
-        if not Path(self.command[0]).exists():
-            self.command = [shutil.which("ralph") or "ralph"]
-        subprocess.run(self.command + ["auth", "-u", self.user, "-p", self.password, "-s", "all",
-                                       "-M", "mailto:lms@example.org", "-w"],
-                       env=self.env, cwd=root, check=True, capture_output=True, timeout=120)
+        write_credentials(root / "auth.json", self.user, self.password)
 
     @property
     def url(self) -> str:
