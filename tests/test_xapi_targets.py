@@ -152,3 +152,34 @@ def test_runtime_assembles_the_xapi_helper_before_the_adapter(all_zips):
     assert order == sorted(order)
     assert js.rstrip().endswith('ILM.boot("tincan");\n})();'.rstrip())
     assert "lms/xapi.js" not in read(all_zips[("scorm12", "nb")], "assets/ilmpack.js").decode()
+
+
+EVERY_KIND = Path(__file__).resolve().parent / "fixtures" / "every-kind"
+
+
+def test_every_question_kind_has_a_full_definition_that_xapi_validation_accepts(tmp_path):
+    """Choices, source/target, steps as choices, scale, patterns in xAPI syntax; checked by npm's validator."""
+    import shutil
+    import subprocess
+
+    pkg = build_course(EVERY_KIND, tmp_path, fmt="tincan").packages[0].path
+    tree = etree.fromstring(read(pkg, "tincan.xml"))
+    assert xapi_schema_errors("tincan", tree) == []
+    config = config_of(pkg)
+    definitions = config["xapi"]["interactions"]
+    assert set(definitions) == set(config["questions"])
+    types = {config["questions"][qid]["kind"]: d for qid, d in definitions.items()}
+    assert types["matching"]["interactionType"] == "matching" and types["matching"]["source"] and types["matching"]["target"]
+    assert types["ordering"]["interactionType"] == "sequencing"
+    assert types["likert"]["scale"] and "correctResponsesPattern" not in types["likert"]
+    assert types["fill-in"]["correctResponsesPattern"][0].startswith(("{case_matters=false}", ""))
+    node = shutil.which("node")
+    if not node:
+        pytest.skip("Node.js is not installed")
+    statements = [{"actor": {"mbox": "mailto:kari@example.org"}, "verb": {"id": "http://adlnet.gov/expapi/verbs/answered"},
+                   "object": {"objectType": "Activity", "id": f"https://kurs.example.no/q/{qid}", "definition": d}}
+                  for qid, d in definitions.items()]
+    validator = Path(__file__).resolve().parent / "browser" / "xapi_validate.js"
+    out = subprocess.run([node, str(validator)], input=json.dumps(statements), capture_output=True, text=True,
+                         check=True, timeout=60).stdout
+    assert json.loads(out) == []

@@ -36,7 +36,7 @@ class TinCanTarget(XapiTarget):
         langstrings(course, "name", dict(c.title), lang, NS_TINCAN)
         langstrings(course, "description", dict(c.description or c.title), lang, NS_TINCAN)
         etree.SubElement(course, _t("launch"), lang=lang).text = self.launch
-        definitions = interaction_definitions(c)
+        definitions = interaction_definitions(c, lang)
         for qid, texts in course_questions(c).items():
             page = texts[lang][1] if lang in texts else next(iter(texts.values()))[1]
             self._question(activities, question_iri(course_id, qid, page.id if page.is_test else None),
@@ -50,9 +50,10 @@ class TinCanTarget(XapiTarget):
         langstrings(act, "name", d["name"], lang, NS_TINCAN)
         langstrings(act, "description", d["description"], lang, NS_TINCAN)
         etree.SubElement(act, _t("interactionType")).text = d["interactionType"]
-        patterns = etree.SubElement(act, _t("correctResponsePatterns"))
-        for pattern in d.get("correctResponsesPattern", []):
-            etree.SubElement(patterns, _t("correctResponsePattern")).text = pattern
+        if d.get("correctResponsesPattern"):  # likert has none
+            patterns = etree.SubElement(act, _t("correctResponsePatterns"))
+            for pattern in d["correctResponsesPattern"]:
+                etree.SubElement(patterns, _t("correctResponsePattern")).text = pattern
         for list_name in ("choices", "scale", "source", "target", "steps"):
             if d.get(list_name):
                 components = etree.SubElement(act, _t(list_name))

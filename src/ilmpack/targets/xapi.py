@@ -18,6 +18,7 @@ from lxml import etree, html as lxml_html
 from tincan import ActivityDefinition, InteractionComponent, InteractionComponentList, LanguageMap
 
 from ..errors import BuildError, Problem
+from ..blocks.question import LIKERT_KEYS, OPTION_KEYS, SOURCE_KEYS
 from ..render import RenderedSco, inline_markdown
 from ..xsd import xapi_schema_errors
 from .base import Target
@@ -26,7 +27,9 @@ from .base import Target
 DEFAULT_IRI_BASE = "https://ilmpack.invalid/courses/"
 COURSE_TYPE = "http://adlnet.gov/expapi/activities/course"
 INTERACTION_TYPE = "http://adlnet.gov/expapi/activities/cmi.interaction"
-QUESTION_TYPES = {"single": "choice", "multiple": "choice", "true-false": "true-false"}
+# Question kind -> xAPI interactionType (the runtime's record types, blocks/question.js KINDS).
+QUESTION_TYPES = {"single": "choice", "multiple": "choice", "true-false": "true-false", "matching": "matching",
+                  "ordering": "sequencing", "fill-in": "fill-in", "numeric": "numeric", "likert": "likert"}
 
 
 def course_iri(course, lang: str) -> str:
@@ -61,26 +64,71 @@ def course_questions(course) -> dict[str, dict]:
     return out
 
 
-def interaction_definitions(course) -> dict[str, ActivityDefinition]:
-    """Each question as a full xAPI interaction definition, names in every language of the course."""
+def interaction_definitions(course, lang: str) -> dict[str, ActivityDefinition]:
+    """Each question as a full xAPI interaction definition: names in every language of the course,
+    the right answers as the package's language `lang` writes them (fill-in answers are words)."""
     out = {}
     for qid, texts in course_questions(course).items():
-        first = next(iter(texts.values()))[0]
-        kind = first["kind"]
-        prompt = LanguageMap({lang: plain_text(data["prompt"]) for lang, (data, _) in texts.items()})
+        data = texts[lang][0] if lang in texts else next(iter(texts.values()))[0]
+        kind = data["kind"]
+        prompt = _names(texts, lambda d: d["prompt"])
         definition = ActivityDefinition(type=INTERACTION_TYPE, name=prompt, description=prompt,
                                         interaction_type=QUESTION_TYPES[kind])
-        if kind == "true-false":
-            definition.correct_responses_pattern = ["true" if first["correct"] else "false"]
-        else:
-            keys = "abcdefghijklmnopqrstuvwxyz"
-            definition.correct_responses_pattern = ["[,]".join(keys[i] for i, o in enumerate(first["options"]) if o.get("correct"))]
-            definition.choices = InteractionComponentList([
-                InteractionComponent(id=keys[i], description=LanguageMap(
-                    {lang: plain_text(data["options"][i]["text"]) for lang, (data, _) in texts.items()}))
-                for i in range(len(first["options"]))])
+        patterns = _patterns(data)
+        if patterns:
+            definition.correct_responses_pattern = patterns
+        for name, components in _components(data, texts).items():
+            setattr(definition, name, InteractionComponentList(components))
         out[qid] = definition
     return out
+
+
+def _names(texts: dict, pick) -> LanguageMap:
+    """One text of a question in every language, as plain text."""
+    return LanguageMap({lang: plain_text(pick(data)) for lang, (data, _) in texts.items()})
+
+
+def _patterns(data) -> list[str]:
+    """correctResponsesPattern in xAPI's syntax, with the keys the runtime answers with."""
+    kind = data["kind"]
+    if kind == "true-false":
+        return ["true" if data["correct"] else "false"]
+    if kind in ("single", "multiple"):
+        return ["[,]".join(OPTION_KEYS[i] for i, o in enumerate(data["options"]) if o.get("correct"))]
+    if kind == "matching":
+        return ["[,]".join(f"{SOURCE_KEYS[i]}[.]{OPTION_KEYS[i]}" for i in range(len(data["pairs"])))]
+    if kind == "ordering":
+        return ["[,]".join(OPTION_KEYS[i] for i in range(len(data["items"])))]
+    if kind == "fill-in":
+        case = "" if data.get("case_sensitive", False) else "{case_matters=false}"
+        return [case + str(a) for a in data["answers"]]
+    if kind == "numeric":
+        if "answer" in data:
+            tolerance = data.get("tolerance") or 0
+            low, high = data["answer"] - tolerance, data["answer"] + tolerance
+            return [f"{low:g}[:]{high:g}" if tolerance else f"{data['answer']:g}"]
+        return [f"{data['min']:g}[:]{data['max']:g}"]
+    return []  # likert: no right answer
+
+
+def _components(data, texts: dict) -> dict[str, list[InteractionComponent]]:
+    """choices, source/target, steps or scale, each component named in every language."""
+    def parts(keys: str, count: int, pick) -> list[InteractionComponent]:
+        return [InteractionComponent(id=keys[i], description=_names(texts, lambda d, i=i: pick(d)[i]))
+                for i in range(count)]
+
+    kind = data["kind"]
+    if kind in ("single", "multiple"):
+        return {"choices": parts(OPTION_KEYS, len(data["options"]), lambda d: [o["text"] for o in d["options"]])}
+    if kind == "matching":
+        rights = lambda d: [p["right"] for p in d["pairs"]] + list(d.get("distractors", []))  # noqa: E731
+        return {"source": parts(SOURCE_KEYS, len(data["pairs"]), lambda d: [p["left"] for p in d["pairs"]]),
+                "target": parts(OPTION_KEYS, len(rights(data)), rights)}
+    if kind == "ordering":
+        return {"choices": parts(OPTION_KEYS, len(data["items"]), lambda d: d["items"])}
+    if kind == "likert":
+        return {"scale": parts(LIKERT_KEYS, len(data["scale"]), lambda d: d["scale"])}
+    return {}
 
 
 def definition_json(definition: ActivityDefinition) -> dict:
@@ -110,7 +158,7 @@ class XapiTarget(Target):
         """The `xapi` entry of the runtime config: the course's id and the questions' definitions."""
         return {"xapi": {"course": course_iri(self.course, lang),
                          "interactions": {qid: definition_json(d)
-                                          for qid, d in interaction_definitions(self.course).items()}}}
+                                          for qid, d in interaction_definitions(self.course, lang).items()}}}
 
     def tree(self, sco: RenderedSco) -> etree._Element:
         """The descriptor (cmi5.xml or tincan.xml) as an lxml tree."""
