@@ -258,7 +258,8 @@ def test_manifest_in_a_folder():
 def test_missing_manifest():
     files = package_files()
     del files["imsmanifest.xml"]
-    assert check(files) == ["pkg.zip: no imsmanifest.xml at the root; this is not a SCORM package"]
+    assert check(files) == ["pkg.zip: no imsmanifest.xml at the root; this is not a SCORM package "
+                            "(nor cmi5 or TinCan: no cmi5.xml or tincan.xml either)"]
 
 
 def test_manifest_with_wrong_case():

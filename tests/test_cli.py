@@ -214,10 +214,10 @@ def test_format_option_lists_the_registered_standards(runner):
     from ilmpack.targets import TARGETS
 
     result = runner.invoke(main, ["build", "--help"])
-    assert f"--format [{'|'.join(TARGETS)}]" in result.output
-    wrong = runner.invoke(main, ["build", str(SAMPLE), "--format", "cmi5"])
+    assert f"--format [{'|'.join(TARGETS)}|all]" in result.output
+    wrong = runner.invoke(main, ["build", str(SAMPLE), "--format", "aicc"])
     assert wrong.exit_code == 2
-    assert "'cmi5' is not 'scorm12'" in wrong.stderr
+    assert "'aicc' is not one of 'scorm12', 'cmi5', 'tincan', 'all'" in wrong.stderr
 
 
 def test_a_language_given_twice_is_built_once(runner, tmp_path):

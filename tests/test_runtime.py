@@ -73,8 +73,8 @@ def test_course_override_of_a_part_wins(tmp_path):
 
 
 def test_missing_part_is_a_build_error(tmp_path):
-    with pytest.raises(BuildError, match=r"runtime part 'assets/runtime/lms/cmi5\.js' not found"):
-        assemble_runtime(env_with(tmp_path), "cmi5", {"question"})
+    with pytest.raises(BuildError, match=r"runtime part 'assets/runtime/lms/aicc\.js' not found"):
+        assemble_runtime(env_with(tmp_path), "aicc", {"question"})
 
 
 def test_every_target_has_an_adapter_part():

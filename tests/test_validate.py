@@ -227,7 +227,7 @@ def test_schema_errors_do_not_hide_other_rules(make_course):
         "course.yaml:20:7: modules[1].id: duplicate module id 'm1' (first on line 14); each must be unique",
         "course.yaml:24:5: modules[1].pages[0]: duplicate page '01-start.md' (first on line 18); each must be unique",
         "course.yaml:25:1: colour: unknown key 'colour'; allowed keys: completion, description, id, languages, "
-        "mastery_score, modules, reflections, test_policy, title, trusted_html, version",
+        "mastery_score, modules, reflections, test_policy, title, trusted_html, version, xapi",
     ]
 
 

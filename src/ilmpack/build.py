@@ -62,14 +62,22 @@ class Progress:
     what: str  # e.g. "nb: 6 pages, 3 media files"
 
 
+def formats(fmt: str) -> list[str]:
+    """The formats `fmt` names: one registered format, or every one for 'all'."""
+    if fmt == "all":
+        return list(TARGETS)
+    if fmt not in TARGETS:
+        raise UsageProblem(f"unknown format '{fmt}'; choose one of {', '.join(TARGETS)} or all")
+    return [fmt]
+
+
 def check_course(course_dir: str | Path, fmt: str = "scorm12", langs: list[str] | tuple[str, ...] = ()) -> Checked:
-    """Load and validate a course for format `fmt`; raise CourseError with every problem.
+    """Load and validate a course for format `fmt` (or 'all'); raise CourseError with every problem.
 
     With `langs`, only those languages are checked (the source language is not needed), so one
     language can be built while another is still being translated.
     """
-    if fmt not in TARGETS:
-        raise UsageProblem(f"unknown format '{fmt}'; choose one of {', '.join(TARGETS)}")
+    fmts = formats(fmt)
     loaded = load_course(course_dir, langs)
     known = course_languages(loaded.data)
     unknown = [lang for lang in langs if known and lang not in known]
@@ -78,7 +86,8 @@ def check_course(course_dir: str | Path, fmt: str = "scorm12", langs: list[str] 
     problems = validate_course(loaded)
     if not any(not p.warning for p in problems):
         course = make_course(loaded)
-        problems += get_target(fmt).course_problems(course, loaded)
+        for name in fmts:  # a fact the formats share (cmi5 and TinCan ids) is said once
+            problems += [p for p in get_target(name).course_problems(course, loaded) if p not in problems]
     if any(not p.warning for p in problems):
         raise CourseError(problems, note=loaded.note)
     return Checked(course, tuple(sorted(problems)))
@@ -87,7 +96,8 @@ def check_course(course_dir: str | Path, fmt: str = "scorm12", langs: list[str] 
 def build_course(course_dir: str | Path, out_dir: str | Path = "build", *, fmt: str = "scorm12",
                  langs: list[str] | tuple[str, ...] = (),
                  progress: Callable[[Progress], None] | None = None) -> BuildResult:
-    """Build one package per language. Everything is read and rendered before anything is written.
+    """Build one package per language (per format, for 'all'). Everything is read and rendered
+    before anything is written.
 
     `progress`, when given, is called after each language is rendered and before the packages are
     written (the CLI shows it on a terminal; a long build is mostly media being zipped).
@@ -97,18 +107,20 @@ def build_course(course_dir: str | Path, out_dir: str | Path = "build", *, fmt: 
     langs = tuple(dict.fromkeys(langs))  # `--lang nn --lang nn` builds nn once; the order given is kept
     checked = check_course(course_dir, fmt, langs)
     course = checked.course
-    target = get_target(fmt)(course)
-    chosen = langs or course.languages
+    chosen = [(name, lang) for name in formats(fmt) for lang in langs or course.languages]
     planned = []
-    for number, lang in enumerate(chosen, 1):
-        sco = render_course(course, lang, target.runtime_adapter)
+    for number, (name, lang) in enumerate(chosen, 1):
+        target = get_target(name)(course)
+        sco = render_course(course, lang, target.runtime_adapter, helpers=target.runtime_helpers,
+                            extra_config=target.runtime_config(lang))
         files, disk = target.package_files(sco)
         pages = course.pages_in(lang)
         counts = dict(sorted(Counter(b.kind for p in pages for b in p.blocks).items()))
-        built = BuiltPackage(Path(out_dir) / target.package_name(lang), lang, fmt, len(files) + len(disk),
+        built = BuiltPackage(Path(out_dir) / target.package_name(lang), lang, name, len(files) + len(disk),
                              pages=len(pages), blocks=counts, media=len(sco.media))
         planned.append((built, files, disk))
-        report(Progress("language", number, len(chosen), f"{lang}: {built.pages} pages, {built.media} media files"))
+        label = f"{lang} ({name})" if fmt == "all" else lang
+        report(Progress("language", number, len(chosen), f"{label}: {built.pages} pages, {built.media} media files"))
     report(Progress("package", 0, len(planned), ", ".join(b.path.name for b, _, _ in planned)))
     write_packages([(b.path, files, disk) for b, files, disk in planned])
     written = [replace(b, bytes=b.path.stat().st_size) for b, _, _ in planned]

@@ -1,7 +1,9 @@
-"""Check a SCORM 1.2 package from any tool (a zip, or the folder it unzips to) before an LMS sees it.
+"""Check a package from any tool (a zip, or the folder it unzips to) before an LMS sees it.
 
 The zip may be hostile. Nothing is extracted: the central directory is judged by its declared
-sizes first, and only imsmanifest.xml is ever decompressed, in memory and with a cap.
+sizes first, and only the descriptor at the root is ever decompressed, in memory and with a cap.
+The descriptor says the standard: imsmanifest.xml (SCORM 1.2, checked here), cmi5.xml or
+tincan.xml (checked by checks/cmi5.py and checks/tincan.py).
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ RATIO_MIN_SIZE = 10 * MiB
 MAX_MANIFEST = 16 * MiB  # a manifest with a big LOM record is well under 1 MiB
 
 MANIFEST = "imsmanifest.xml"
+# Descriptor at the package root -> the standard it names, for messages.
+STANDARDS = {MANIFEST: "SCORM 1.2", "cmi5.xml": "cmi5", "tincan.xml": "TinCan"}
 DAMAGED = "not a zip file, or it is damaged/truncated; build or download it again"
 TOO_MANY = f"the zip lists more than {MAX_ENTRIES} entries; that looks like a zip bomb, not course content"
 NAME_WARNING = "some LMSs cannot unzip names with spaces or non-ASCII characters: rename it"
@@ -61,61 +65,69 @@ READ_ERRORS = (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError
 
 
 def check_package(path: str | os.PathLike) -> list[Problem]:
-    """Every problem of the SCORM 1.2 package at `path` (a zip or an unzipped folder); empty when fine.
+    """Every problem of the package at `path` (a zip or an unzipped folder); empty when fine.
 
     Never raises: whatever the file holds, the answer is a list of problems.
     """
+    return inspect_package(path)[1]
+
+
+def inspect_package(path: str | os.PathLike) -> tuple[str | None, list[Problem]]:
+    """(the standard its descriptor names, e.g. 'cmi5', or None; every problem), as check_package."""
     path = Path(path)
+    found: list[str] = []
     label = display_path(path)
     try:
         if path.is_dir():
-            problems = _check_folder(path, label)
+            problems = _check_folder(path, label, found)
         elif path.exists():
-            problems = _check_zip(path, label)
+            problems = _check_zip(path, label, found)
         else:
             problems = [Problem(label, message="no such file or folder; give the path of a .zip package or of the folder it unzips to")]
     except Exception as e:  # the admin must get an answer, not a traceback, whatever the file holds
         log.exception("checking %s failed", label)
         problems = [Problem(label, message=f"ilmpack could not finish checking it ({type(e).__name__}: {e}); "
                                            "please report this as an ilmpack bug")]
-    return sorted(set(problems))
+    return (STANDARDS[found[0]] if found else None), sorted(set(problems))
 
 
-def _check_zip(path: Path, label: str) -> list[Problem]:
+def _check_zip(path: Path, label: str, found: list[str]) -> list[Problem]:
     try:
         fp = open(path, "rb")
     except OSError as e:
         return [Problem(label, message=f"cannot read it: {e.strerror or e}")]
     try:
         with fp:
-            problems, names, manifest = _read_zip(fp, label)
+            problems, names, descriptor, data = _read_zip(fp, label)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, ValueError, EOFError, struct.error, OSError):
         # Offsets and versions from a damaged directory fail in zipfile or in our own seeks alike.
         return [Problem(label, message=DAMAGED)]
-    if manifest is None:
+    if descriptor:
+        found.append(descriptor)
+    if data is None:
         return problems
-    return problems + _manifest_problems(manifest, f"{label}:{MANIFEST}", names)
+    return problems + _descriptor_problems(descriptor, data, f"{label}:{descriptor}", names)
 
 
-def _read_zip(fp, label: str) -> tuple[list[Problem], list[str], bytes | None]:
-    """Zip-level problems, the stored file names, and the manifest's bytes when it can be read safely."""
+def _read_zip(fp, label: str) -> tuple[list[Problem], list[str], str | None, bytes | None]:
+    """Zip-level problems, the stored file names, the descriptor's name and its bytes when it can be read safely."""
     problem = _central_directory_problem(fp, label)
     if problem:
-        return [problem], [], None
+        return [problem], [], None, None
     with zipfile.ZipFile(fp) as zf:
         infos = zf.infolist()
         if len(infos) > MAX_ENTRIES:  # the end record may understate the count
-            return [Problem(label, message=TOO_MANY)], [], None
+            return [Problem(label, message=TOO_MANY)], [], None, None
         layout, local_flags = _local_headers(fp, infos, label)
         if layout:
-            return [layout], [], None
+            return [layout], [], None, None
         problems = _entry_problems(infos, local_flags, label)
         names = [i.filename for i in infos if i.filename and not i.filename.endswith("/")]
-        found, located = _locate_manifest(names, label)
-        if not found:
-            return problems + located, names, None
-        data, read_problem = _read_zipped_manifest(zf, label)
-        return problems + ([read_problem] if read_problem else []), names, data
+        descriptor, located = _locate_manifest(names, label)
+        if not descriptor:
+            return problems + located, names, None, None
+        data, read_problem = _read_zipped_manifest(zf, descriptor, label)
+        return problems + ([read_problem] if read_problem else []), names, descriptor, data
 
 
 def _central_directory_problem(fp, label: str) -> Problem | None:
@@ -217,27 +229,31 @@ def _name_problems(name: str) -> list[tuple[str, bool]]:
     return out
 
 
-def _locate_manifest(names: list[str], label: str) -> tuple[bool, list[Problem]]:
-    """Is imsmanifest.xml at the root with its exact name? If not, say where it is."""
-    if MANIFEST in names:
-        return True, []
-    root_variants = [n for n in names if n.lower() == MANIFEST]
-    if root_variants:
-        return False, [Problem(label, message=f"the manifest is named '{root_variants[0]}'; it must be '{MANIFEST}', in lower case")]
-    nested = sorted((n for n in names if n.endswith("/" + MANIFEST)), key=lambda n: (n.count("/"), n))
+def _locate_manifest(names: list[str], label: str) -> tuple[str | None, list[Problem]]:
+    """Which descriptor is at the root with its exact name (imsmanifest.xml first)? If none, say where one is."""
+    for descriptor in STANDARDS:
+        if descriptor in names:
+            return descriptor, []
+    for descriptor in STANDARDS:
+        root_variants = [n for n in names if n.lower() == descriptor]
+        if root_variants:
+            return None, [Problem(label, message=f"the {'manifest' if descriptor == MANIFEST else 'descriptor'} is named "
+                                                 f"'{root_variants[0]}'; it must be '{descriptor}', in lower case")]
+    nested = sorted((n for n in names if n.rsplit("/", 1)[-1] in STANDARDS and "/" in n), key=lambda n: (n.count("/"), n))
     if nested:
-        folder = nested[0][: -len(MANIFEST)]
-        return False, [Problem(label, message=f"{MANIFEST} is in folder {folder}; zip the folder's contents, not the folder")]
-    return False, [Problem(label, message=f"no {MANIFEST} at the root; this is not a SCORM package")]
+        folder, descriptor = nested[0].rsplit("/", 1)
+        return None, [Problem(label, message=f"{descriptor} is in folder {folder}/; zip the folder's contents, not the folder")]
+    return None, [Problem(label, message=f"no {MANIFEST} at the root; this is not a SCORM package "
+                                         "(nor cmi5 or TinCan: no cmi5.xml or tincan.xml either)")]
 
 
-def _read_zipped_manifest(zf: zipfile.ZipFile, label: str) -> tuple[bytes | None, Problem | None]:
-    """The manifest's bytes, read in memory with a cap (None when an entry problem already says why not)."""
-    info = zf.getinfo(MANIFEST)
+def _read_zipped_manifest(zf: zipfile.ZipFile, descriptor: str, label: str) -> tuple[bytes | None, Problem | None]:
+    """The descriptor's bytes, read in memory with a cap (None when an entry problem already says why not)."""
+    info = zf.getinfo(descriptor)
     if info.flag_bits & 0x1:
         return None, None
     if info.file_size > MAX_MANIFEST:
-        return None, Problem(label, message=f"{MANIFEST} is {info.file_size // MiB} MiB, more than {MAX_MANIFEST // MiB} MiB; "
+        return None, Problem(label, message=f"{descriptor} is {info.file_size // MiB} MiB, more than {MAX_MANIFEST // MiB} MiB; "
                                             "it was not read")
     try:
         # zipfile stops at the declared size and then checks the CRC, so a header that lies about
@@ -245,19 +261,20 @@ def _read_zipped_manifest(zf: zipfile.ZipFile, label: str) -> tuple[bytes | None
         with zf.open(info) as f:
             return f.read(MAX_MANIFEST + 1)[:MAX_MANIFEST], None
     except READ_ERRORS as e:
-        return None, Problem(label, message=f"{MANIFEST} cannot be unzipped ({e}); build or download the package again")
+        return None, Problem(label, message=f"{descriptor} cannot be unzipped ({e}); build or download the package again")
 
 
-def _check_folder(folder: Path, label: str) -> list[Problem]:
+def _check_folder(folder: Path, label: str, found: list[str]) -> list[Problem]:
     names = []
     for dirpath, _dirs, files in os.walk(folder):  # links to folders are not followed: no loops
         rel = Path(dirpath).relative_to(folder)
         names += [(rel / f).as_posix() if rel.parts else f for f in files]
     problems = [Problem(label, message=f"file {m}", warning=w) for n in names for m, w in _name_problems(n)]
-    found, located = _locate_manifest(names, label)
-    if not found:
+    descriptor, located = _locate_manifest(names, label)
+    if not descriptor:
         return problems + located
-    manifest = folder / MANIFEST
+    found.append(descriptor)
+    manifest = folder / descriptor
     where = display_path(manifest)
     if not manifest.is_file():  # a link to /dev/zero, say
         return problems + [Problem(where, message="is not a regular file; it was not read")]
@@ -265,28 +282,48 @@ def _check_folder(folder: Path, label: str) -> list[Problem]:
         data = f.read(MAX_MANIFEST + 1)
     if len(data) > MAX_MANIFEST:
         return problems + [Problem(where, message=f"is more than {MAX_MANIFEST // MiB} MiB; it was not read")]
-    return problems + _manifest_problems(data, where, names)
+    return problems + _descriptor_problems(descriptor, data, where, names)
+
+
+def _descriptor_problems(descriptor: str, data: bytes, where: str, names: list[str]) -> list[Problem]:
+    """The checker of the descriptor's standard."""
+    if descriptor == MANIFEST:
+        return _manifest_problems(data, where, names)
+    from .checks import get_checker
+
+    return get_checker(descriptor)(data, where, names)
 
 
 def _manifest_problems(data: bytes, where: str, names: list[str]) -> list[Problem]:
     """Well-formedness, version, XSD, the rules beyond XSD, and the files the manifest names."""
+    root, problems = parse_xml(data, where)
+    if root is None:
+        return problems
+    version_problem = _version_problem(root, where)
+    if version_problem:
+        return [version_problem]
+    return _schema_problems(root, where) + _ManifestRules(root, where, names).problems() + doctype_problems(root, where, "a SCORM manifest")
+
+
+def parse_xml(data: bytes, where: str):
+    """(root element, []) or (None, [the well-formedness problem]); never resolves entities or the network."""
     parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False, huge_tree=False)
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as e:
         line, column = e.position if e.position else (e.lineno or 0, 0)
-        return [Problem(where, line or 0, column or 0, "", f"not well-formed XML: {XSD_POSITION.sub('', e.msg or str(e))}")]
+        return None, [Problem(where, line or 0, column or 0, "", f"not well-formed XML: {XSD_POSITION.sub('', e.msg or str(e))}")]
     if root is None:
-        return [Problem(where, message="not well-formed XML: no root element")]
-    version_problem = _version_problem(root, where)
-    if version_problem:
-        return [version_problem]
-    problems = _schema_problems(root, where) + _ManifestRules(root, where, names).problems()
-    if root.getroottree().docinfo.doctype:
-        # Not expanded here (resolve_entities=False), but an LMS's parser may be less careful.
-        problems.append(Problem(where, message="has a DOCTYPE; a SCORM manifest needs none, and an LMS's XML parser "
-                                               "may expand its entities (a 'billion laughs' attack): remove it"))
-    return problems
+        return None, [Problem(where, message="not well-formed XML: no root element")]
+    return root, []
+
+
+def doctype_problems(root, where: str, what: str) -> list[Problem]:
+    """A DOCTYPE is not expanded here (resolve_entities=False), but an LMS's parser may be less careful."""
+    if not root.getroottree().docinfo.doctype:
+        return []
+    return [Problem(where, message=f"has a DOCTYPE; {what} needs none, and an LMS's XML parser "
+                                   "may expand its entities (a 'billion laughs' attack): remove it")]
 
 
 def _version_problem(root, where: str) -> Problem | None:
@@ -324,6 +361,28 @@ def _schema_problems(root, where: str) -> list[Problem]:
                    .replace(f"{{{NS_IMSMD}}}", "imsmd:"))
         out.append(Problem(where, error.line or 0, 0, "", f"schema: {message}"))
     return out
+
+
+def missing_file(path: str, names: set[str], by_lower: dict[str, str]) -> str:
+    """'' when the relative `path` (no query or fragment) names a stored file, exact case; else what is wrong.
+
+    `by_lower` maps lower-cased names to the stored ones, for the "did you mean" hint.
+    """
+    parts: list[str] = []
+    for part in unquote(path).split("/"):
+        if part == "..":
+            if not parts:
+                return " points outside the package"
+            parts.pop()
+        elif part not in ("", "."):
+            parts.append(part)
+    joined = "/".join(parts)
+    if joined in names or path in names:
+        return ""
+    real = by_lower.get(joined.lower())
+    if real:
+        return f": no such file; did you mean '{real}'? (names are case-sensitive on the LMS)"
+    return ": no such file in the package"
 
 
 def _cp(tag: str) -> str:
@@ -450,21 +509,8 @@ class _ManifestRules:
             return self.add(el, key, f"{shown} is an absolute path; make it relative to the package root")
         if SCHEME.match(full):
             return None  # a web address: the LMS launches it as it is, nothing to find in the package
-        parts: list[str] = []
-        for part in unquote(full).split("/"):
-            if part == "..":
-                if not parts:
-                    return self.add(el, key, f"{shown} points outside the package")
-                parts.pop()
-            elif part not in ("", "."):
-                parts.append(part)
-        path = "/".join(parts)
-        if path in self.names or full in self.names:
-            return None
-        real = self.by_lower.get(path.lower())
-        if real:
-            return self.add(el, key, f"{shown}: no such file; did you mean '{real}'? (names are case-sensitive on the LMS)")
-        return self.add(el, key, f"{shown}: no such file in the package")
+        missing = missing_file(full, self.names, self.by_lower)
+        return self.add(el, key, f"{shown}{missing}") if missing else None
 
     def control_files(self) -> None:
         """The four XSDs at the root, or where xsi:schemaLocation puts them; most LMSs never read them."""
@@ -483,21 +529,29 @@ class _ManifestRules:
 def package_summary(path: str | os.PathLike) -> dict:
     """What an admin checks before uploading: title, standard, languages, size and mastery score.
 
-    Read from the manifest, for a package in which `check_package` found no errors (so the zip
-    is sound and its manifest is small and well-formed). `languages` is what the manifest's
-    metadata states (LOM `language`, `xml:lang`), often nothing; `bytes` is None for a folder.
+    Read from the descriptor, for a package in which `check_package` found no errors (so the zip
+    is sound and its descriptor is small and well-formed). `languages` is what the descriptor
+    states (SCORM 1.2: LOM `language`, `xml:lang`, often nothing; cmi5 and TinCan: the languages
+    of the titles); `bytes` is None for a folder.
     """
     path = Path(path)
     if path.is_dir():
         sizes = [os.path.getsize(os.path.join(d, f)) for d, _dirs, files in os.walk(path) for f in files]
-        data = (path / MANIFEST).read_bytes()[:MAX_MANIFEST]
+        descriptor = next(d for d in STANDARDS if (path / d).is_file())
+        data = (path / descriptor).read_bytes()[:MAX_MANIFEST]
         packed = None
     else:
         with zipfile.ZipFile(path) as zf:
             sizes = [i.file_size for i in zf.infolist() if not i.is_dir()]
-            data = _read_zipped_manifest(zf, "")[0] or b""
+            descriptor = next(d for d in STANDARDS if d in zf.namelist())
+            data = _read_zipped_manifest(zf, descriptor, "")[0] or b""
         packed = path.stat().st_size
     root = etree.fromstring(data, etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False))
+    size = {"standard": STANDARDS[descriptor], "files": len(sizes), "bytes": packed, "unzipped_bytes": sum(sizes)}
+    if descriptor != MANIFEST:
+        from .checks import get_summary
+
+        return {**get_summary(descriptor)(root), **size}
     orgs = root.find(_cp("organizations"))
     org = None
     if orgs is not None:
@@ -514,11 +568,8 @@ def package_summary(path: str | os.PathLike) -> dict:
     scores = [int(s) if s.is_integer() else s for s in scores]
     return {
         "title": title or None,
-        "standard": "SCORM 1.2",
         "languages": sorted(lang for lang in languages if lang and lang != "x-none"),
-        "files": len(sizes),
-        "bytes": packed,
-        "unzipped_bytes": sum(sizes),
+        **size,
         # One number for a package with one SCO (or SCOs that agree), a list when they differ.
         "mastery_score": (scores[0] if len(scores) == 1 else scores) if scores else None,
     }

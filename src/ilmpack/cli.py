@@ -54,7 +54,7 @@ class CourseFolder(click.ParamType):
 
 
 class FormatChoice(click.Choice):
-    """The output standards in the target registry; imported only when `build` runs or shows its help."""
+    """The output standards in the target registry, and `all`; imported only when `build` runs or shows its help."""
 
     def __init__(self) -> None:
         super().__init__(())
@@ -63,7 +63,7 @@ class FormatChoice(click.Choice):
     def choices(self) -> tuple[str, ...]:
         from .targets import TARGETS
 
-        return tuple(TARGETS)
+        return (*TARGETS, "all")
 
     @choices.setter
     def choices(self, _value) -> None:
@@ -73,7 +73,7 @@ class FormatChoice(click.Choice):
 @click.group(cls=Group, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ilmpack")
 def main() -> None:
-    """Build e-learning packages (SCORM 1.2) from a course kept as YAML and Markdown."""
+    """Build e-learning packages (SCORM 1.2, cmi5, TinCan) from a course kept as YAML and Markdown."""
 
 
 @contextmanager
@@ -198,7 +198,7 @@ def validate(course: str, langs: tuple[str, ...], as_json: bool) -> None:
 @click.argument("package", type=click.Path())
 @json_option
 def check(package: str, as_json: bool) -> None:
-    """Check a SCORM 1.2 PACKAGE (a zip or its unzipped folder, from any tool) before uploading it."""
+    """Check a SCORM 1.2, cmi5 or TinCan PACKAGE (a zip or its unzipped folder, from any tool) before uploading it."""
     from .check import check_package, package_summary
     from .errors import CourseError
 

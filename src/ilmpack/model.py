@@ -86,6 +86,7 @@ class Course:
     # `reflections: {send_text: ...}`; the stages above read the typed fields instead.
     settings: Mapping = field(default_factory=lambda: MappingProxyType({}))
     test_policy: TestPolicy = TestPolicy()
+    iri_base: str | None = None  # xapi.iri_base: where cmi5 and xAPI ids live (None: not set)
 
     def pages_in(self, lang: str) -> list[Page]:
         """The pages of one language in course order."""
@@ -115,6 +116,7 @@ def make_course(loaded: LoadedCourse) -> Course:
         trusted_html=data.get("trusted_html", False),
         settings=MappingProxyType(dict(data)),
         test_policy=TestPolicy(**(data.get("test_policy") or {})),
+        iri_base=(data.get("xapi") or {}).get("iri_base"),
     )
 
 

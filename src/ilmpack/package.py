@@ -14,7 +14,7 @@ from .errors import BuildError, display_path
 # Already-compressed formats are stored; deflating them again costs time and saves nothing.
 STORED_SUFFIXES = {".mp4", ".webm", ".m4v", ".mov", ".jpg", ".jpeg", ".png", ".gif", ".webp",
                    ".woff", ".woff2", ".mp3", ".m4a", ".ogg", ".oga", ".opus", ".zip", ".pdf"}
-FIRST = "imsmanifest.xml"
+FIRST = ("imsmanifest.xml", "cmi5.xml", "tincan.xml")  # the descriptor leads, as LMSs look for it
 CHUNK = 1024 * 1024
 ZIP_EPOCH = 315532800  # 1980-01-01, the earliest time a zip entry can hold
 
@@ -50,7 +50,7 @@ def write_packages(packages: list[tuple[Path, dict[str, bytes], dict[str, Path]]
 
 def _write_temporary(target: Path, files: dict[str, bytes], disk_files: dict[str, Path]) -> Path:
     """The zip for `target`, written to a temporary file beside it; removed again on any failure."""
-    names = sorted(set(files) | set(disk_files), key=lambda n: (n != FIRST, n))
+    names = sorted(set(files) | set(disk_files), key=lambda n: (n not in FIRST, n))
     if target.is_dir():
         raise IsADirectoryError(21, "Is a directory", str(target))
     try:

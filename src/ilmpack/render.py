@@ -86,10 +86,12 @@ def make_environment(course: Course) -> Environment:
     return Environment(loader=loader, autoescape=True, undefined=StrictUndefined, keep_trailing_newline=True)
 
 
-def render_course(course: Course, lang: str, lms: str = "none") -> RenderedSco:
+def render_course(course: Course, lang: str, lms: str = "none", *, helpers: tuple[str, ...] = (),
+                  extra_config: dict | None = None) -> RenderedSco:
     """Render every page of one language into the launch page, plus assets and media.
 
-    `lms` names the runtime's LMS adapter (the target's `runtime_adapter`, e.g. 'scorm12').
+    `lms` names the runtime's LMS adapter (the target's `runtime_adapter`, e.g. 'scorm12'),
+    `helpers` the parts it builds on, `extra_config` what the target adds to the runtime config.
     """
     env = make_environment(course)
     strings = _strings(env, lang)
@@ -123,6 +125,7 @@ def render_course(course: Course, lang: str, lms: str = "none") -> RenderedSco:
         "pages": [{"id": v.id, "title": v.title, "test": v.is_test} for v in views],
         **entries,
         "strings": strings,
+        **(extra_config or {}),
     }
     kinds = {b.kind for p in course.pages_in(lang) for b in p.blocks}
     blocks = [n.split("/")[1][:-3] for n in runtime_parts(env, lms, kinds) if n.startswith("blocks/")]
@@ -137,7 +140,7 @@ def render_course(course: Course, lang: str, lms: str = "none") -> RenderedSco:
         "config_json": script_json(sco.config),
     }
     sco.files["index.html"] = _render(env, "index.html", context).encode("utf-8")
-    sco.files["assets/ilmpack.js"] = assemble_runtime(env, lms, kinds).encode("utf-8")
+    sco.files["assets/ilmpack.js"] = assemble_runtime(env, lms, kinds, helpers).encode("utf-8")
     for asset in ASSETS:
         sco.files[asset] = _source(env, asset)[0].encode("utf-8")
     return sco

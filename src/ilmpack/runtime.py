@@ -1,7 +1,8 @@
 """The browser runtime, assembled at build time from parts on the template search path.
 
 Parts (docs/CONTRACT.md, "Browser runtime"), in this order:
-`assets/runtime/core.js`, `assets/runtime/lms/<standard>.js`, `assets/runtime/lms/none.js`,
+`assets/runtime/core.js`, the helpers the standard's adapter builds on (`assets/runtime/lms/<helper>.js`,
+e.g. `xapi` for cmi5 and TinCan), `assets/runtime/lms/<standard>.js`, `assets/runtime/lms/none.js`,
 then `assets/runtime/blocks/<kind>.js` for each block kind in use that has a part, sorted by
 name, then the boot line. Everything goes into one IIFE in strict mode; each part in a function
 of its own, so parts meet only through the private `ILM` object. No Node, no bundler.
@@ -25,9 +26,9 @@ PART_DIR = "assets/runtime"
 FALLBACK_LMS = "none"
 
 
-def runtime_parts(env: Environment, lms: str, kinds: Iterable[str]) -> list[str]:
+def runtime_parts(env: Environment, lms: str, kinds: Iterable[str], helpers: Iterable[str] = ()) -> list[str]:
     """Names of the parts, in order, relative to `assets/runtime/` (e.g. `lms/scorm12.js`)."""
-    names = ["core.js", f"lms/{lms}.js"]
+    names = ["core.js", *(f"lms/{h}.js" for h in helpers), f"lms/{lms}.js"]
     if lms != FALLBACK_LMS:
         names.append(f"lms/{FALLBACK_LMS}.js")
     for kind in sorted(set(kinds)):
@@ -36,14 +37,14 @@ def runtime_parts(env: Environment, lms: str, kinds: Iterable[str]) -> list[str]
     return names
 
 
-def assemble_runtime(env: Environment, lms: str, kinds: Iterable[str]) -> str:
+def assemble_runtime(env: Environment, lms: str, kinds: Iterable[str], helpers: Iterable[str] = ()) -> str:
     """The one script the package carries as `assets/ilmpack.js`.
 
     `env` gives the template search path (a course's own part wins), `lms` names the standard's
     adapter (`scorm12`), `kinds` are the block kinds used on the course's pages; kinds without a
-    part (non-interactive blocks) need none.
+    part (non-interactive blocks) need none; `helpers` are parts the adapter builds on (`xapi`).
     """
-    names = runtime_parts(env, lms, kinds)
+    names = runtime_parts(env, lms, kinds, helpers)
     if _exists(env, "assets/ilmpack.js"):
         log.warning("templates/assets/ilmpack.js is not used any more: the runtime is assembled from "
                     "assets/runtime/ (replace a single part there instead)")
@@ -63,9 +64,9 @@ def assemble_runtime(env: Environment, lms: str, kinds: Iterable[str]) -> str:
     )
 
 
-# Runtime config keys that are not block kinds' entries (render.py writes them).
+# Runtime config keys that are not block kinds' entries (render.py and the targets write them).
 CONFIG_KEYS = frozenset({"courseId", "lang", "version", "title", "masteryScore", "completion", "pages",
-                         "strings", "fingerprint"})
+                         "strings", "fingerprint", "xapi"})
 
 
 def fingerprint(config: dict, parts: Iterable[str] = ()) -> str:

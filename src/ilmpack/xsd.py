@@ -1,4 +1,4 @@
-"""Validate a SCORM 1.2 manifest against the ADL/IMS control schemas shipped in schemas/scorm12/."""
+"""Validate manifests against the schemas shipped in schemas/: SCORM 1.2 (scorm12/), cmi5, TinCan."""
 
 from __future__ import annotations
 
@@ -66,6 +66,28 @@ def control_files() -> dict[str, Path]:
 def schema_errors(tree: etree._Element) -> list[str]:
     """XSD errors of a manifest tree, as 'line N: message' strings (empty when valid)."""
     schema = scorm12_schema()
+    if schema.validate(tree):
+        return []
+    return [f"line {e.line}: {e.message}" for e in schema.error_log]
+
+
+# cmi5 and TinCan: one self-contained XSD each, taken verbatim (schemas/<standard>/SOURCE.md).
+XAPI_SCHEMAS = {"cmi5": "cmi5/CourseStructure.xsd", "tincan": "tincan/tincan.xsd"}
+NS_CMI5 = "https://w3id.org/xapi/profiles/cmi5/v1/CourseStructure.xsd"
+NS_TINCAN = "http://projecttincan.com/tincan.xsd"
+
+
+@lru_cache(maxsize=None)
+def xapi_schema(standard: str) -> etree.XMLSchema:
+    """The compiled course-structure schema of `cmi5` or `tincan`."""
+    path = data_dir("schemas") / XAPI_SCHEMAS[standard]
+    parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False)
+    return etree.XMLSchema(etree.parse(str(path), parser))
+
+
+def xapi_schema_errors(standard: str, tree) -> list[str]:
+    """XSD errors of a cmi5.xml or tincan.xml tree, as 'line N: message' strings (empty when valid)."""
+    schema = xapi_schema(standard)
     if schema.validate(tree):
         return []
     return [f"line {e.line}: {e.message}" for e in schema.error_log]

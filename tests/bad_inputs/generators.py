@@ -306,3 +306,60 @@ def check_overlapping_entries(tmp: Path, course: Path) -> None:
 def course_is_a_file(tmp: Path, course: Path) -> None:
     """`course` is a regular file, not a folder."""
     course.write_text("id: demo\n", encoding="utf-8")
+
+
+# --- cmi5 and TinCan packages for `ilmpack check` -----------------------------------------------
+
+def _good_xapi_zip(tmp: Path, fmt: str) -> Path:
+    """ilmpack's own cmi5 or TinCan package of the base course."""
+    from ilmpack.build import build_course
+
+    good = build_course(Path(__file__).parent / "base", tmp / ".good", fmt=fmt, langs=["nb"]).packages[0].path
+    shutil.move(good, tmp / "good.zip")
+    shutil.rmtree(tmp / ".good")
+    return tmp / "good.zip"
+
+
+def _rewrite_descriptor(tmp: Path, fmt: str, edit) -> None:
+    """package.zip: the good package with its descriptor's text changed by `edit(text)`."""
+    good = _good_xapi_zip(tmp, fmt)
+    name = f"{fmt}.xml"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(tmp / "package.zip", "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            dst.writestr(info, edit(data.decode("utf-8")).encode("utf-8") if info.filename == name else data)
+    good.unlink()
+
+
+def check_good_cmi5_package(tmp: Path, course: Path) -> None:
+    """ilmpack's own cmi5 package: no problems."""
+    shutil.move(_good_xapi_zip(tmp, "cmi5"), tmp / "package.zip")
+
+
+def check_good_tincan_package(tmp: Path, course: Path) -> None:
+    """ilmpack's own TinCan package: no problems."""
+    shutil.move(_good_xapi_zip(tmp, "tincan"), tmp / "package.zip")
+
+
+def check_broken_cmi5(tmp: Path, course: Path) -> None:
+    """A relative course id, the AU id used twice (a second AU), an AU url that is not in the zip and
+    one that uses a launch parameter's name, no moveOn anywhere, and a masteryScore over 1."""
+    def edit(text: str) -> str:
+        head, au = text.split("  <au ", 1)
+        au = "  <au " + au.replace("</courseStructure>\n", "")
+        course_id = head.split('<course id="', 1)[1].split('"', 1)[0]
+        head = head.replace(f'<course id="{course_id}"', '<course id="kurs/demo"')
+        first = au.replace(' moveOn="Passed"', "").replace('masteryScore="0.8"', 'masteryScore="80"')
+        second = au.replace(' moveOn="Passed"', "").replace("<url>index.html</url>", "<url>Index.html?actor=x</url>")
+        return head + first + second + "</courseStructure>\n"
+    _rewrite_descriptor(tmp, "cmi5", edit)
+
+
+def check_broken_tincan(tmp: Path, course: Path) -> None:
+    """Two launchable activities, one of them with a relative id and a launch file the zip lacks."""
+    def edit(text: str) -> str:
+        extra = ('    <activity id="demo-kurs" type="http://adlnet.gov/expapi/activities/course">\n'
+                 '      <name lang="nb">Demo</name>\n      <description lang="nb">Demo</description>\n'
+                 '      <launch lang="nb">start.html</launch>\n    </activity>\n  </activities>')
+        return text.replace("  </activities>", extra, 1)
+    _rewrite_descriptor(tmp, "tincan", edit)

@@ -15,6 +15,7 @@ class Target:
 
     format = ""
     runtime_adapter = "none"  # the browser runtime's LMS adapter: templates/assets/runtime/lms/<name>.js
+    runtime_helpers: tuple[str, ...] = ()  # parts the adapter builds on: templates/assets/runtime/lms/<name>.js
 
     def __init__(self, course: Course):
         self.course = course
@@ -23,6 +24,10 @@ class Target:
     def course_problems(cls, course: Course, loaded: LoadedCourse) -> list[Problem]:
         """Problems (or warnings) a course has only in this standard, e.g. its size limits."""
         return []
+
+    def runtime_config(self, lang: str) -> dict:
+        """Entries this standard adds to the runtime config (docs/CONTRACT.md), e.g. `xapi`."""
+        return {}
 
     def package_name(self, lang: str) -> str:
         """File name of the package, e.g. likestilling-nb-scorm12.zip."""
