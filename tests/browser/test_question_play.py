@@ -520,3 +520,22 @@ def test_tab_reaches_every_control_in_reading_order(browsing, variant):
     up = frame.locator('[data-question="k-order"] button[data-action="question-move-up"]').nth(1)
     expect(up).to_have_accessible_name(re.compile(r"^Flytt opp \S"))
     browsing.assert_no_page_errors()
+
+
+def test_a_shuffled_matching_question_is_judged_by_its_pairs_not_their_places(browsing, variant):
+    # Learners whose seed shows the matching rows in another order than the source keys.
+    pkg, path = variant("shuffle", shuffle=True)
+    q = pkg.config["questions"]["t-match"]
+    for n in range(12):
+        learner = Learner.launch(browsing, pkg, path, lms_cmi(pkg, student_id=f"learner-{n}"))
+        play_checks(learner)
+        shown = learner.q("t-match").locator("select[data-source]").evaluate_all("ss => ss.map(s => s.dataset.source)")
+        if shown != q["sources"]:
+            break
+    else:
+        pytest.fail("no seed among 12 learners showed the matching rows shuffled")
+    answer_test(learner, right)
+    learner.submit()
+    expect(learner.frame.locator(RESULT)).to_contain_text("100 %")
+    record = by_id(interactions(learner.lms_cmi()))["t-match"]
+    assert (record["result"], record["student_response"]) == ("correct", pattern(record))

@@ -89,12 +89,19 @@ ILM.block("question", function (core) {
   // matching: the answer is the chosen target key per source, "" where none yet.
   var matching = {
     type: "matching",
-    read: function (box) {
-      var picks = $$("select[data-source]", box).map(function (s) { return s.value; });
+    // By source key, not by place: a shuffled test shows the sources in another order.
+    read: function (box, q) {
+      var picks = (q.sources || []).map(function (source) {
+        var select = $('select[data-source="' + cssEscape(source) + '"]', box);
+        return select ? select.value : "";
+      });
       return picks.some(Boolean) ? picks : null;
     },
-    write: function (box, picks) {
-      $$("select[data-source]", box).forEach(function (s, i) { s.value = picks && picks[i] ? picks[i] : ""; });
+    write: function (box, picks, q) {
+      (q.sources || []).forEach(function (source, i) {
+        var select = $('select[data-source="' + cssEscape(source) + '"]', box);
+        if (select) select.value = picks && picks[i] ? picks[i] : "";
+      });
     },
     complete: function (picks) { return picks.every(Boolean); },
     encode: function (picks) { return picks.map(function (p) { return p || "-"; }).join(""); },
@@ -265,12 +272,12 @@ ILM.block("question", function (core) {
 
   function readAnswer(id) {
     var b = box(id);
-    return b ? kindOf(id).read(b) : null;
+    return b ? kindOf(id).read(b, QUESTIONS[id]) : null;
   }
 
   function writeAnswer(id, answer) {
     var b = box(id);
-    if (b) kindOf(id).write(b, answer);
+    if (b) kindOf(id).write(b, answer, QUESTIONS[id]);
   }
 
   function complete(id, answer) {
