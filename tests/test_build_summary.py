@@ -22,8 +22,9 @@ def test_summary_names_each_package_with_size_and_contents_then_the_time(runner,
     result = runner.invoke(main, ["build", str(root), "--out", "out"])
     assert result.exit_code == 0, result.output
     size = os.path.getsize("out/demo-nb-scorm12.zip")
-    first, last = result.output.splitlines()
+    first, report, last = result.output.splitlines()
     assert first == f"wrote out/demo-nb-scorm12.zip ({-(-size // 1000)} KB: 2 pages, 3 questions, 1 media file)"
+    assert report == "  and its accessibility report out/demo-nb-scorm12.a11y.md"
     assert re.fullmatch(r"built 1 package in \d+\.\d s", last)
     assert "\r" not in result.output  # not a terminal: no progress line
 

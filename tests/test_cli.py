@@ -32,7 +32,8 @@ def test_build_writes_packages_and_says_where(runner, tmp_path):
     result = runner.invoke(main, ["build", str(SAMPLE), "--out", str(tmp_path), "--lang", "nn"])
     assert result.exit_code == 0, result.output
     assert "likestilling-nn-scorm12.zip" in result.output
-    assert [p.name for p in tmp_path.iterdir()] == ["likestilling-nn-scorm12.zip"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["likestilling-nn-scorm12.a11y.md", "likestilling-nn-scorm12.zip"]
+    assert f"  and its accessibility report {tmp_path / 'likestilling-nn-scorm12.a11y.md'}" in result.stdout.splitlines()
 
 
 def test_course_errors_exit_1_without_traceback(runner, make_course):
@@ -197,7 +198,7 @@ def test_check_summary_of_an_unzipped_folder_and_of_a_manifest_without_a_score(r
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[3] == "  languages:     nb"
-    assert lines[4].endswith(" unzipped, 11 files (a folder: zip its contents to upload it)")
+    assert lines[4].endswith(" unzipped, 12 files (a folder: zip its contents to upload it)")
     assert lines[5] == "  mastery score: none (the course itself reports passed/failed or completed)"
 
 
@@ -224,7 +225,8 @@ def test_a_language_given_twice_is_built_once(runner, tmp_path):
     result = runner.invoke(main, ["build", str(SAMPLE), "--out", str(tmp_path), "--lang", "nn", "--lang", "nb", "--lang", "nn"])
     assert result.exit_code == 0, result.output
     assert [line.split("/")[-1].split()[0] for line in result.stdout.splitlines()[:-1]] == [
-        "likestilling-nn-scorm12.zip", "likestilling-nb-scorm12.zip"]
+        "likestilling-nn-scorm12.zip", "likestilling-nn-scorm12.a11y.md",
+        "likestilling-nb-scorm12.zip", "likestilling-nb-scorm12.a11y.md"]
 
 
 def test_build_and_validate_take_the_course_yaml_for_its_folder(runner, tmp_path):

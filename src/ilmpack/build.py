@@ -9,11 +9,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
+from .a11y import accessibility_report
 from .errors import CourseError, Problem, UsageProblem
 from .loader import course_languages, load_course
 from .model import Course, make_course
-from .package import write_packages
-from .render import render_course
+from .package import write_packages, write_text
+from .render import make_environment, render_course
 from .targets import TARGETS, get_target
 from .validate import validate_course
 
@@ -32,6 +33,7 @@ class BuiltPackage:
     pages: int = 0
     blocks: dict[str, int] = field(default_factory=dict)  # block kind -> how many, e.g. {"question": 9}
     media: int = 0  # files of the course (images, PDFs, films) in the package
+    report: Path | None = None  # the accessibility report beside it (a11y.py), e.g. likestilling-nb-scorm12.a11y.md
 
 
 @dataclass(frozen=True)
@@ -108,22 +110,28 @@ def build_course(course_dir: str | Path, out_dir: str | Path = "build", *, fmt: 
     checked = check_course(course_dir, fmt, langs)
     course = checked.course
     chosen = [(name, lang) for name in formats(fmt) for lang in langs or course.languages]
+    env = make_environment(course)
     planned = []
     for number, (name, lang) in enumerate(chosen, 1):
         target = get_target(name)(course)
         sco = render_course(course, lang, target.runtime_adapter, helpers=target.runtime_helpers,
-                            extra_config=target.runtime_config(lang))
+                            extra_config=target.runtime_config(lang), connect=target.csp_connect)
         files, disk = target.package_files(sco)
         pages = course.pages_in(lang)
         counts = dict(sorted(Counter(b.kind for p in pages for b in p.blocks).items()))
-        built = BuiltPackage(Path(out_dir) / target.package_name(lang), lang, name, len(files) + len(disk),
-                             pages=len(pages), blocks=counts, media=len(sco.media))
-        planned.append((built, files, disk))
+        path = Path(out_dir) / target.package_name(lang)
+        built = BuiltPackage(path, lang, name, len(files) + len(disk), pages=len(pages), blocks=counts,
+                             media=len(sco.media), report=path.with_name(path.stem + ".a11y.md"))
+        titles = {p["id"]: p["title"] for p in sco.config["pages"]}
+        a11y = accessibility_report(env, course, lang, path.name, sco.files, titles)
+        planned.append((built, files, disk, a11y))
         label = f"{lang} ({name})" if fmt == "all" else lang
         report(Progress("language", number, len(chosen), f"{label}: {built.pages} pages, {built.media} media files"))
-    report(Progress("package", 0, len(planned), ", ".join(b.path.name for b, _, _ in planned)))
-    write_packages([(b.path, files, disk) for b, files, disk in planned])
-    written = [replace(b, bytes=b.path.stat().st_size) for b, _, _ in planned]
+    report(Progress("package", 0, len(planned), ", ".join(b.path.name for b, *_ in planned)))
+    write_packages([(b.path, files, disk) for b, files, disk, _ in planned])
+    for b, _, _, a11y in planned:  # after the packages: a failed build leaves no report of a package it did not write
+        write_text(b.report, a11y)
+    written = [replace(b, bytes=b.path.stat().st_size) for b, *_ in planned]
     for pkg in written:
-        log.info("wrote %s", pkg.path)
+        log.info("wrote %s and %s", pkg.path, pkg.report)
     return BuildResult(written, checked.warnings, round(time.monotonic() - started, 3), course.id)

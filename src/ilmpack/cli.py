@@ -136,7 +136,8 @@ def build(course: str, fmt: str, langs: tuple[str, ...], out_dir: str, quiet: bo
                 progress.clear()
         outcome["warnings"] = result.warnings
         outcome["packages"] = [{"path": display_path(p.path), "lang": p.lang, "format": p.format, "files": p.files,
-                                "bytes": p.bytes, "pages": p.pages, "blocks": p.blocks, "media": p.media}
+                                "bytes": p.bytes, "pages": p.pages, "blocks": p.blocks, "media": p.media,
+                                "report": display_path(p.report)}
                                for p in result.packages]
         outcome["seconds"] = result.seconds
         outcome["lines"] = _build_lines(result)
@@ -166,6 +167,7 @@ def _build_lines(result) -> list[str]:
         parts += [_count(n, kind) for kind, n in p.blocks.items()]
         parts.append(_count(p.media, "media file", "media files"))
         lines.append(f"wrote {display_path(p.path)} ({_size(p.bytes)}: {', '.join(parts)})")
+        lines.append(f"  and its accessibility report {display_path(p.report)}")
     n = len(result.packages)
     lines.append(f"built {n} package{'s' if n != 1 else ''} in {result.seconds:.1f} s")
     return lines

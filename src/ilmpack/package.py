@@ -80,3 +80,14 @@ def _write_temporary(target: Path, files: dict[str, bytes], disk_files: dict[str
         tmp.unlink(missing_ok=True)
         raise
     return tmp
+
+
+def write_text(target: Path, text: str) -> None:
+    """A text file beside the packages (the accessibility report), written whole or not at all."""
+    tmp = target.with_name(f".{target.name}.part")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, target)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise BuildError(f"cannot write {display_path(target)}: {e.strerror or e}") from e

@@ -21,6 +21,7 @@ from .errors import BuildError, CourseError, display_path
 from .markdown_ext import ContentExtension
 from .model import Course, Page
 from .pages import PLACEHOLDER
+from .privacy import add_policy, content_policy
 from .resources import data_dir
 from .runtime import assemble_runtime, fingerprint, runtime_parts
 from .sanitize import clean_html
@@ -30,7 +31,7 @@ from .validate import is_local
 
 log = logging.getLogger(__name__)
 
-ASSETS = ("assets/ilmpack.css",)  # copied as they are; assets/ilmpack.js is assembled (runtime.py)
+ASSETS = ("assets/ilmpack.css", "assets/noscript.css")  # copied as they are; assets/ilmpack.js is assembled (runtime.py)
 MD_EXTENSIONS = ["tables", "fenced_code", "sane_lists"]
 _INLINE = markdown.Markdown(extensions=MD_EXTENSIONS)  # built once: building a parser costs more than a prompt
 
@@ -64,6 +65,7 @@ class RenderedSco:
     files: dict[str, bytes] = field(default_factory=dict)  # package path -> content
     media: dict[str, Path] = field(default_factory=dict)  # package path -> source file
     config: dict = field(default_factory=dict)
+    policy: str = content_policy()  # the Content-Security-Policy of every HTML file (privacy.py)
 
 
 def template_dirs(course: Course) -> list[Path]:
@@ -87,15 +89,16 @@ def make_environment(course: Course) -> Environment:
 
 
 def render_course(course: Course, lang: str, lms: str = "none", *, helpers: tuple[str, ...] = (),
-                  extra_config: dict | None = None) -> RenderedSco:
+                  extra_config: dict | None = None, connect: str = "'none'") -> RenderedSco:
     """Render every page of one language into the launch page, plus assets and media.
 
     `lms` names the runtime's LMS adapter (the target's `runtime_adapter`, e.g. 'scorm12'),
-    `helpers` the parts it builds on, `extra_config` what the target adds to the runtime config.
+    `helpers` the parts it builds on, `extra_config` what the target adds to the runtime config,
+    `connect` the connect-src of the pages' Content-Security-Policy (`Target.csp_connect`).
     """
     env = make_environment(course)
     strings = _strings(env, lang)
-    sco = RenderedSco(lang)
+    sco = RenderedSco(lang, policy=content_policy(connect))
     page_ids = {p.entry: p.id for p in course.pages_in(lang)}
     links = _LinkExtension(course, sco, page_ids, strings.get("new_tab", "opens in a new tab"))
     md = markdown.Markdown(extensions=MD_EXTENSIONS + [links, ContentExtension(strings)], output_format="html")
@@ -139,7 +142,7 @@ def render_course(course: Course, lang: str, lms: str = "none", *, helpers: tupl
         "strings": strings,
         "config_json": script_json(sco.config),
     }
-    sco.files["index.html"] = _render(env, "index.html", context).encode("utf-8")
+    _write(env, sco, "index.html", "index.html", context)
     sco.files["assets/ilmpack.js"] = assemble_runtime(env, lms, kinds, helpers).encode("utf-8")
     for asset in ASSETS:
         sco.files[asset] = _source(env, asset)[0].encode("utf-8")
@@ -183,8 +186,11 @@ def _package_file(course: Course, page: Page, sco: RenderedSco, written: str) ->
 
 
 def _write(env: Environment, sco: RenderedSco, path: str, name: str, context: dict) -> str:
-    """Render a template into a file of its own in the package."""
-    sco.files[path] = _render(env, name, context).encode("utf-8")
+    """Render a template into a file of its own in the package; an HTML file gets the policy."""
+    text = _render(env, name, context)
+    if path.endswith(".html"):
+        text = add_policy(text, sco.policy, name)
+    sco.files[path] = text.encode("utf-8")
     return path
 
 
@@ -238,6 +244,9 @@ def _render(env: Environment, name: str, context: dict) -> str:
         raise CourseError(undefined_problem(e, dirs)) from e
 
 
+_ALIGN = re.compile(r"\s*text-align:\s*(left|center|right);?\s*")
+
+
 class _LinkRewriter(markdown.treeprocessors.Treeprocessor):
     """Point local media at their package path, pages at in-course anchors, web links at a new tab."""
 
@@ -250,6 +259,10 @@ class _LinkRewriter(markdown.treeprocessors.Treeprocessor):
         levels = [int(el.tag[1]) for el in root.iter() if re.fullmatch(r"h[1-6]", el.tag)]
         shift = 1 if levels and min(levels) == 1 else 0  # the page title is the only h1
         for el in root.iter():
+            align = _ALIGN.fullmatch(el.get("style", "")) if el.tag in ("td", "th") else None
+            if align:  # a table column's alignment (`|:--:|`): a class, as the pages' policy runs no inline style
+                del el.attrib["style"]
+                el.set("class", " ".join(filter(None, [el.get("class"), f"ilm-align-{align.group(1)}"])))
             if shift and re.fullmatch(r"h[1-6]", el.tag):
                 el.tag = f"h{min(6, int(el.tag[1]) + shift)}"
             attr = "src" if el.tag == "img" else "href" if el.tag == "a" else None

@@ -10,6 +10,7 @@ Layout served on 127.0.0.1:<free port>:
 
     /harness.html, /harness.js      tests/browser/harness/
     /scorm-again/scorm12.js         node_modules/scorm-again/dist/scorm12.js
+    /axe/axe.min.js                 node_modules/axe-core/axe.min.js
     /sco/...                        the extracted package
     /sco-nn/...                     the nynorsk package (fixture sco_nn_path)
 
@@ -42,6 +43,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 HARNESS_DIR = Path(__file__).resolve().parent / "harness"
 SCORM_AGAIN_JS = REPO / "node_modules" / "scorm-again" / "dist" / "scorm12.js"
+AXE_JS = REPO / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = Path(os.environ.get("ILMPACK_CHROMIUM", "/usr/bin/chromium"))
 COURSE_DIR = REPO / "courses" / "likestilling"
 LANG = "nb"
@@ -242,6 +244,11 @@ def lms_root(tmp_path_factory, built_package) -> Path:
             shutil.copy2(item, root / item.name)
     (root / "scorm-again").mkdir()
     shutil.copy2(SCORM_AGAIN_JS, root / "scorm-again" / "scorm12.js")
+    # axe-core from the LMS's origin: the package's policy runs script from 'self' only, so a
+    # test adds axe with <script src> from there (an inline copy would be refused).
+    if AXE_JS.is_file():
+        (root / "axe").mkdir()
+        shutil.copy2(AXE_JS, root / "axe" / "axe.min.js")
     shutil.copytree(built_package.sco_dir, root / "sco")
     return root
 

@@ -16,6 +16,11 @@ class Target:
     format = ""
     runtime_adapter = "none"  # the browser runtime's LMS adapter: templates/assets/runtime/lms/<name>.js
     runtime_helpers: tuple[str, ...] = ()  # parts the adapter builds on: templates/assets/runtime/lms/<name>.js
+    # connect-src of every page's Content-Security-Policy (privacy.py): what the runtime may reach
+    # over the network. 'none' when the LMS is a JavaScript object in a parent frame (SCORM 1.2);
+    # a standard that sends statements to a server known only at launch (an xAPI LRS) must allow
+    # it here, since a <meta> policy is fixed at build time.
+    csp_connect = "'none'"
 
     def __init__(self, course: Course):
         self.course = course

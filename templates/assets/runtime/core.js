@@ -449,6 +449,76 @@ function onFinish() {
 }
 
 /* -------------------------------------------------------------------- */
+/* Storage on this device: what the learner keeps in the browser          */
+
+// One localStorage key per course, learner and part: "ilmpack:<course>:<learner>:<name>". Parts
+// go through store(name), so "forget my answers on this device" finds every key of the course.
+var forgetters = [];             // handler() of each part: clear what it shows
+
+function storePrefix() {
+  var learner = launch && launch.learner ? String(launch.learner) : "anonymous";
+  return "ilmpack:" + (config.courseId || "") + ":" + learner + ":";
+}
+
+function localStore() {
+  try {
+    var s = window.localStorage;
+    s.setItem("ilmpack:probe", "1");
+    s.removeItem("ilmpack:probe");
+    return s;
+  } catch (e) {
+    log("no localStorage here", e);
+    return null;
+  }
+}
+
+function store(name) {
+  var s = localStore();
+  return Object.freeze({
+    available: !!s,
+    get: function () { try { return s ? s.getItem(storePrefix() + name) : null; } catch (e) { return null; } },
+    // false when the browser refuses (quota, storage switched off)
+    set: function (text) {
+      if (!s) return false;
+      try { s.setItem(storePrefix() + name, text); return true; } catch (e) { log("could not store " + name, e); return false; }
+    },
+    remove: function () { try { if (s) s.removeItem(storePrefix() + name); } catch (e) { log("could not remove " + name, e); } }
+  });
+}
+
+function forgetDevice() {
+  var s = localStore(), prefix = storePrefix();
+  if (s) {
+    try {
+      var keys = [];
+      for (var i = 0; i < s.length; i++) if (s.key(i).indexOf(prefix) === 0) keys.push(s.key(i));
+      keys.forEach(function (k) { s.removeItem(k); });
+    } catch (e) { log("could not delete this course's data on this device", e); }
+  }
+  forgetters.forEach(function (f) { try { f(); } catch (e) { log("forget failed", e); } });
+}
+
+function bindForget() {
+  var box = $("[data-device-forget]");
+  if (!box) return;
+  var confirm = $("[data-device-forget-confirm]", box), toggle = $('button[data-action="device-forget"]', box);
+  var status = $("[data-device-forget-status]", box);
+  function ask(open) {
+    confirm.hidden = !open;
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    (open ? $('button[data-action="device-forget-no"]', confirm) : toggle).focus();
+  }
+  actions["device-forget"] = function () { status.textContent = ""; ask(true); };
+  actions["device-forget-no"] = function () { ask(false); };
+  actions["device-forget-yes"] = function () {
+    forgetDevice();
+    ask(false);
+    status.textContent = str("device_forgotten");
+  };
+  box.hidden = false;
+}
+
+/* -------------------------------------------------------------------- */
 /* The API block parts get (docs/CONTRACT.md, "Block parts")              */
 
 var actions = {};                // data-action value -> handler(target, event)
@@ -468,6 +538,11 @@ function blockApi(kind) {
     get readOnly() { return readOnly; },
     // The learner's id from the LMS's launch (null before restore() and without an LMS).
     get learner() { return launch && launch.learner ? String(launch.learner) : null; },
+    // This course's storage on the device, key "ilmpack:<course>:<learner>:<name>" (call it
+    // in restore(), once the learner is known): {available, get(), set(text) -> ok, remove()}.
+    store: store,
+    // "Forget my answers on this device" (the course's): every key is gone; clear what you show.
+    onForget: function (handler) { forgetters.push(handler); },
     // Click on a button[data-action=<name>] anywhere in the course.
     action: function (name, handler) { actions[name] = handler; },
     // Every "change" event in the course (the handler filters its own).
@@ -631,6 +706,7 @@ function start(lmsName) {
   });
   slices.sort(function (a, b) { return a.name < b.name ? -1 : a.name > b.name ? 1 : 0; });
   bindEvents();
+  bindForget();
 
   lms = makeAdapter(lmsName) || makeAdapter("none");
   begin(lmsName === "none" || !adapters[lmsName]);

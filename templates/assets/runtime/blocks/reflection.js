@@ -1,7 +1,8 @@
 /*
  * Block part: reflection (docs/CONTRACT.md, "Block parts" and "blocks/reflection.html").
- * The learner's text stays in this browser: localStorage, one key per course
- * and learner ("ilmpack:<course>:<learner>:reflections", JSON id -> text).
+ * The learner's text stays in this browser: the core's store("reflections"),
+ * one key per course and learner ("ilmpack:<course>:<learner>:reflections",
+ * JSON id -> text), which the course's "forget" also clears.
  * The LMS is told only that a reflection was answered (fill-in, neutral, no
  * response), unless the course sends the text ([data-send-text]), cut to 255.
  * "My reflections" shows every reflection with its answer as one page to
@@ -25,8 +26,7 @@ ILM.block("reflection", function (core) {
   var answered = {};               // id -> true: the LMS knows it was answered
   var sent = {};                   // id -> the text last sent (sendText only), this session
   var texts = {};                  // id -> text, as stored
-  var store = null;                // localStorage, or null when the browser refuses it
-  var key = null;
+  var store = null;                // core.store("reflections"), once the learner is known
   var timers = {};
   var view = null, opener = null;
 
@@ -36,23 +36,9 @@ ILM.block("reflection", function (core) {
   /* ------------------------------------------------------------------ */
   /* Storage on this device                                              */
 
-  function openStore() {
-    try {
-      var s = window.localStorage;
-      var probe = "ilmpack:probe";
-      s.setItem(probe, "1");
-      s.removeItem(probe);
-      return s;
-    } catch (e) {
-      core.log("no localStorage here: reflections are kept only while the course is open", e);
-      return null;
-    }
-  }
-
   function readAll() {
-    if (!store) return {};
     try {
-      var data = JSON.parse(store.getItem(key) || "{}");
+      var data = JSON.parse(store.get() || "{}");
       return data && typeof data === "object" ? data : {};
     } catch (e) {
       return {};
@@ -61,17 +47,12 @@ ILM.block("reflection", function (core) {
 
   // Write every answer; false when the browser refuses (quota, storage switched off).
   function writeAll() {
-    if (!store) return false;
-    try {
-      var keep = {};
-      Object.keys(texts).forEach(function (id) { if (texts[id]) keep[id] = texts[id]; });
-      if (Object.keys(keep).length) store.setItem(key, JSON.stringify(keep));
-      else store.removeItem(key);
-      return true;
-    } catch (e) {
-      core.log("could not save the reflection on this device", e);
-      return false;
-    }
+    if (!store || !store.available) return false;
+    var keep = {};
+    Object.keys(texts).forEach(function (id) { if (texts[id]) keep[id] = texts[id]; });
+    if (Object.keys(keep).length) return store.set(JSON.stringify(keep));
+    store.remove();
+    return true;
   }
 
   function status(box, text, warning) {
@@ -85,7 +66,7 @@ ILM.block("reflection", function (core) {
   function save(id) {
     var box = boxOf(id);
     texts[id] = area(box).value;
-    if (!store) return;
+    if (!store || !store.available) return;
     if (writeAll()) {
       status(box, texts[id] ? str("reflection_saved") : "");
     } else {
@@ -182,16 +163,20 @@ ILM.block("reflection", function (core) {
 
   core.action("reflection-forget-no", function (button) { closeConfirm(button); });
 
-  core.action("reflection-forget-yes", function (button) {
+  // Empty every box; the course's "forget" (core) has deleted the key already.
+  function clearAll() {
     IDS.forEach(function (id) {
       clearTimeout(timers[id]);
       texts[id] = "";
       area(boxOf(id)).value = "";
       status(boxOf(id), "");
     });
-    if (store) {
-      try { store.removeItem(key); } catch (e) { core.log("could not delete the reflections", e); }
-    }
+  }
+  core.onForget(clearAll);
+
+  core.action("reflection-forget-yes", function (button) {
+    clearAll();
+    if (store) store.remove();
     var box = closeConfirm(button);
     status(box, str("reflection_forgotten"));
   });
@@ -302,8 +287,7 @@ ILM.block("reflection", function (core) {
 
   return {
     restore: function () {
-      store = openStore();
-      key = "ilmpack:" + (core.config.courseId || "") + ":" + (core.learner || "anonymous") + ":reflections";
+      store = core.store("reflections");
       texts = readAll();
       boxes.forEach(function (box) {
         var id = box.getAttribute("data-reflection");
@@ -311,7 +295,7 @@ ILM.block("reflection", function (core) {
         if (typeof texts[id] === "string" && !a.value) a.value = texts[id];
         texts[id] = a.value;
         $("[data-reflection-actions]", box).hidden = false;
-        if (!store) status(box, str("reflection_no_storage"), true);
+        if (!store.available) status(box, str("reflection_no_storage"), true);
       });
     }
   };

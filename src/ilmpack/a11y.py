@@ -1,0 +1,150 @@
+"""The accessibility report written beside each package, for the publisher.
+
+It says what the build checked in this course, which automated checks ilmpack's own test suite
+runs (the build runs no browser), what a person must still check, and drafts the sections of the
+Norwegian accessibility statement (Digdir's tilgjengelighetserklæring) for the publisher to paste.
+The facts come from the package's rendered HTML, so every block kind's markup is covered.
+"""
+
+from __future__ import annotations
+
+import html.parser
+import posixpath
+from dataclasses import dataclass, field
+
+from jinja2 import Environment
+
+from . import __version__
+from .model import Course
+
+MEDIA_SUFFIXES = (".mp4", ".webm", ".ogv", ".mov", ".m4v", ".mp3", ".m4a", ".ogg", ".oga", ".wav", ".aac", ".flac")
+REPORT_LANGUAGES = ("nb", "nn", "en")  # one template each: templates/reports/a11y-<lang>.md
+
+
+@dataclass
+class Media:
+    """A <video> or <audio> in the package, with the kinds of text track it has."""
+
+    tag: str
+    src: str
+    tracks: set = field(default_factory=set)  # "captions", "subtitles", "descriptions", ...
+    note: bool = False  # the author wrote an alternative (a transcript or described version) beside it
+
+
+@dataclass
+class PageFacts:
+    """What the report needs to know of one page (or one extra HTML file) of the package."""
+
+    where: str  # the page title, or the file's path
+    images: int = 0
+    decorative: list = field(default_factory=list)  # src of each image with alt=""
+    no_alt: list = field(default_factory=list)  # src of each image without an alt attribute (raw HTML)
+    media: list = field(default_factory=list)  # Media
+    media_links: list = field(default_factory=list)  # (href, link text) of films and sound offered as files
+    pdf_links: list = field(default_factory=list)  # href of each PDF or other document of the course
+    headings: list = field(default_factory=list)  # heading levels in order
+    tables: int = 0
+    tables_without_headers: int = 0
+
+
+class _Scanner(html.parser.HTMLParser):
+    """Collects PageFacts per page section of index.html (or for a whole extra HTML file)."""
+
+    def __init__(self, where: str, titles: dict):
+        super().__init__(convert_charrefs=True)
+        self.pages: list[PageFacts] = []
+        self.titles = titles
+        self.current = PageFacts(where) if not titles else None
+        self.link: list | None = None
+        self.table_has_th: list[bool] = []
+        self.media: Media | None = None
+        if self.current:
+            self.pages.append(self.current)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "section" and "data-page-id" in a:
+            self.current = PageFacts(self.titles.get(a["data-page-id"], a["data-page-id"]))
+            self.pages.append(self.current)
+        page = self.current
+        if page is None:
+            return
+        if tag == "img":
+            page.images += 1
+            if "alt" not in a:
+                page.no_alt.append(a.get("src", ""))
+            elif not (a["alt"] or "").strip():
+                page.decorative.append(a.get("src", ""))
+        elif tag in ("video", "audio"):
+            self.media = Media(tag, a.get("src", ""), note="data-no-description" in a)
+            page.media.append(self.media)
+        elif tag == "source" and self.media and not self.media.src:
+            self.media.src = a.get("src", "")
+        elif tag == "track" and self.media:
+            self.media.tracks.add((a.get("kind") or "subtitles").lower())
+        elif tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            page.headings.append(int(tag[1]))
+        elif tag == "table":
+            page.tables += 1
+            self.table_has_th.append(False)
+        elif tag == "th" and self.table_has_th:
+            self.table_has_th[-1] = True
+        elif tag == "a" and a.get("href") and "://" not in a["href"] and not a["href"].startswith(("#", "mailto:")):
+            self.link = [a["href"], ""]
+
+    def handle_endtag(self, tag):
+        if tag in ("video", "audio"):
+            self.media = None
+        elif tag == "table" and self.table_has_th:
+            if not self.table_has_th.pop():
+                self.current.tables_without_headers += 1
+        elif tag == "a" and self.link:
+            href, text = self.link
+            self.link = None
+            path = href.split("#")[0].lower()
+            if path.endswith(MEDIA_SUFFIXES):
+                self.current.media_links.append((href, " ".join(text.split())))
+            elif posixpath.splitext(path)[1] in (".pdf", ".doc", ".docx", ".odt", ".pptx", ".xlsx"):
+                self.current.pdf_links.append(href)
+
+    def handle_data(self, data):
+        if self.link is not None:
+            self.link[1] += data
+
+
+def scan_package(files: dict[str, bytes], page_titles: dict[str, str]) -> list[PageFacts]:
+    """PageFacts of every page of index.html, then of every other HTML file (handouts), in order."""
+    facts = []
+    for path in ["index.html"] + sorted(p for p in files if p.endswith(".html") and p != "index.html"):
+        scanner = _Scanner(path, page_titles if path == "index.html" else {})
+        scanner.feed(files[path].decode("utf-8"))
+        scanner.close()
+        facts.extend(scanner.pages)
+    return facts
+
+
+def accessibility_report(env: Environment, course: Course, lang: str, package: str,
+                         files: dict[str, bytes], page_titles: dict[str, str]) -> str:
+    """The report for one language's package, in that language (English for a language without a template)."""
+    pages = scan_package(files, page_titles)
+    media = [(p.where, m) for p in pages for m in p.media]
+    facts = {
+        "images": sum(p.images for p in pages),
+        "decorative": [(p.where, src) for p in pages for src in p.decorative],
+        "no_alt": [(p.where, src) for p in pages for src in p.no_alt],
+        "media": media,
+        "no_captions": [(w, m) for w, m in media if m.tag == "video" and not m.tracks & {"captions", "subtitles"}],
+        "no_description": [(w, m) for w, m in media if m.tag == "video" and "descriptions" not in m.tracks],
+        "media_links": [(p.where, href, text) for p in pages for href, text in p.media_links],
+        "documents": [(p.where, href) for p in pages for href in p.pdf_links],
+        "tables": sum(p.tables for p in pages),
+        "tables_without_headers": [p.where for p in pages if p.tables_without_headers],
+        "skipped_levels": [p.where for p in pages if any(b - a > 1 for a, b in zip(p.headings, p.headings[1:]))],
+        "pages": len(page_titles),
+    }
+    facts["gaps"] = bool(facts["decorative"] or facts["no_alt"] or facts["no_captions"] or facts["no_description"]
+                         or facts["media_links"] or facts["documents"] or facts["tables_without_headers"]
+                         or facts["skipped_levels"] or course.trusted_html)
+    template = env.get_template(f"reports/a11y-{lang if lang in REPORT_LANGUAGES else 'en'}.md")
+    return template.render(course=course, title=course.title[lang], lang=lang, package=package,
+                           version=__version__, trusted_html=course.trusted_html, **facts)
