@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ilmpack.build import build_course
+from ilmpack.build import build_course, check_course
 from ilmpack.errors import BuildError
 from ilmpack.privacy import add_policy, content_policy
 from ilmpack.render import render_course
-from ilmpack.build import check_course
 
 BASE = Path(__file__).parent / "bad_inputs" / "base"
 CSP_META = re.compile(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">')
