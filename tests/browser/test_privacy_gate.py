@@ -116,6 +116,14 @@ def test_no_request_leaves_the_package_on_any_page(browsing, each_language):
     assert any(u.endswith(".svg") for u in watched.requested), "the sample course's figure was never requested"
     watched.assert_clean(player.frame, f"{pkg.config['lang']}")
 
+    # The other HTML files of the package (handouts a block writes), opened as a learner would.
+    others = [f.relative_to(pkg.sco_dir).as_posix() for f in html_files(pkg.sco_dir) if f.name != "index.html"]
+    assert others, "the sample course has no handout page any more: nothing checks pages a block writes"
+    for rel in others:
+        watched.page.goto(f"{watched.base}{watched.package_dir}{rel}")
+        expect(watched.page.locator("h1")).to_have_count(1)
+        watched.assert_clean(watched.page.main_frame, rel)
+
 
 def test_the_policy_is_in_every_html_file_and_the_browser_enforces_it(browsing, built_package, refleksjon):
     for sco_dir in (built_package.sco_dir, refleksjon[0].sco_dir):
