@@ -17,6 +17,25 @@ from ilmpack.privacy import add_policy, content_policy
 from ilmpack.render import render_course
 
 BASE = Path(__file__).parent / "bad_inputs" / "base"
+MEDIA = Path(__file__).parent / "fixtures" / "media"
+FILMS = """
+```film
+id: film-uten
+title: Skranken
+src: ../media/film.webm
+captions: ../media/film.{lang}.vtt
+audio_description: none
+reason: Alt som vises, blir også sagt.
+```
+
+```film
+id: film-med
+title: Skranken, synstolket
+src: ../media/film.webm
+captions: ../media/film.{lang}.vtt
+described: ../media/film-synstolket.webm
+```
+"""
 CSP_META = re.compile(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">')
 
 GAP_PAGE = {
@@ -60,8 +79,10 @@ def gap_course(tmp_path) -> Path:
     shutil.copytree(BASE, src)
     shutil.copy(src / "media" / "figur.png", src / "media" / "strek.png")
     (src / "media" / "intervju.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42")
+    for name in ("film.webm", "film-synstolket.webm", "film.nb.vtt", "film.nn.vtt"):
+        shutil.copy(MEDIA / name, src / "media" / name)
     for lang, text in GAP_PAGE.items():
-        (src / lang / "02-bilde.md").write_text(text, encoding="utf-8")
+        (src / lang / "02-bilde.md").write_text(text + FILMS.replace("{lang}", lang), encoding="utf-8")
     return src
 
 
@@ -181,6 +202,16 @@ def test_report_beside_each_package_names_the_gaps_in_the_course_language(gap_co
     assert ("- 1.1.1 Ikke-tekstlig innhold: bildet `media/strek.png` på siden «Et bilde» har ingen "
             "tekstalternativ fordi det er vurdert som pynt. [Stryk hvis det stemmer.]") in statement
     assert "(`media/intervju.mp4`) på siden «Et bilde» er ikke sjekket for teksting" in statement
+    # The film whose author chose a reason over audio description is named with the reason, for a
+    # person to confirm; the described film is not named.
+    assert "- Film og lyd i kurset: 2." in nb
+    assert ("  - Film uten synstolking (lydbeskrivelse); forfatteren mener den ikke trengs: "
+            "«Om synstolking: Alt som vises, blir også sagt.»: `media/film.webm` på «Et bilde»") in nb
+    assert ("- 1.2.5 Synstolking: filmen `media/film.webm` på siden «Et bilde» har ikke synstolking. Begrunnelsen "
+            "som vises under filmen: «Om synstolking: Alt som vises, blir også sagt.» [Stryk hvis alt som betyr "
+            "noe i bildet, også blir sagt.]") in statement
+    assert nb.count("media/film.webm") == 2 and "synstolket" not in nb, "the player's download link is not a file to check"
+    assert "Film uten teksting" not in nb
     assert "[Oppfyller / Oppfyller delvis]" in nb
     # Honest about what ran: no browser at build time.
     assert "Bygget kjører ingen nettleser." in nb

@@ -23,12 +23,20 @@ REPORT_LANGUAGES = ("nb", "nn", "en")  # one template each: templates/reports/a1
 
 @dataclass
 class Media:
-    """A <video> or <audio> in the package, with the kinds of text track it has."""
+    """A film, an interview or a raw <video>/<audio> in the package, and what it offers besides."""
 
-    tag: str
+    tag: str  # "video" or "audio"
     src: str
-    tracks: set = field(default_factory=set)  # "captions", "subtitles", "descriptions", ...
-    note: bool = False  # the author wrote an alternative (a transcript or described version) beside it
+    block: str = ""  # "film", "interview", or "" for raw HTML
+    tracks: set = field(default_factory=set)  # kinds of the player's text tracks: "captions", "descriptions", ...
+    described: bool = False  # a version with audio description beside it (film `described`)
+    note: str = ""  # the author's reason for no audio description (film `audio_description: none`), as shown
+    transcript: bool = False
+
+    @property
+    def needs_description(self) -> bool:
+        """A film without audio description in any form (an interview shows only who speaks)."""
+        return self.tag == "video" and self.block != "interview" and not self.described and "descriptions" not in self.tracks
 
 
 @dataclass
@@ -57,7 +65,9 @@ class _Scanner(html.parser.HTMLParser):
         self.current = PageFacts(where) if not titles else None
         self.link: list | None = None
         self.table_has_th: list[bool] = []
-        self.media: Media | None = None
+        self.media: Media | None = None  # the media element (or film/interview block) being read
+        self.player = False  # inside the block's first player, whose tracks count
+        self.note: list[str] | None = None  # text of the film's note, while inside it
         if self.current:
             self.pages.append(self.current)
 
@@ -75,13 +85,26 @@ class _Scanner(html.parser.HTMLParser):
                 page.no_alt.append(a.get("src", ""))
             elif not (a["alt"] or "").strip():
                 page.decorative.append(a.get("src", ""))
-        elif tag in ("video", "audio"):
-            self.media = Media(tag, a.get("src", ""), note="data-no-description" in a)
+        elif tag == "figure" and ("data-film" in a or "data-interview" in a):
+            self.media = Media("", "", "film" if "data-film" in a else "interview")
             page.media.append(self.media)
-        elif tag == "source" and self.media and not self.media.src:
+        elif tag in ("video", "audio"):
+            if self.media and self.media.tag:  # a second player in a film: the described version
+                self.media.described = True
+                return
+            if not self.media:
+                self.media = Media(tag, "")
+                page.media.append(self.media)
+            self.media.tag, self.media.src, self.player = tag, a.get("src", ""), True
+        elif tag == "source" and self.player and not self.media.src:
             self.media.src = a.get("src", "")
-        elif tag == "track" and self.media:
+        elif tag == "track" and self.player:
             self.media.tracks.add((a.get("kind") or "subtitles").lower())
+        elif self.media and tag in ("p", "details"):
+            classes = (a.get("class") or "").split()
+            if tag == "p" and "ilm-media-note" in classes:
+                self.note = []
+            self.media.transcript |= "ilm-transcript" in classes
         elif tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
             page.headings.append(int(tag[1]))
         elif tag == "table":
@@ -89,11 +112,19 @@ class _Scanner(html.parser.HTMLParser):
             self.table_has_th.append(False)
         elif tag == "th" and self.table_has_th:
             self.table_has_th[-1] = True
-        elif tag == "a" and a.get("href") and "://" not in a["href"] and not a["href"].startswith(("#", "mailto:")):
+        elif (tag == "a" and not self.media and a.get("href") and "://" not in a["href"]
+              and not a["href"].startswith(("#", "mailto:"))):  # a player's own download link is not a separate file
             self.link = [a["href"], ""]
 
     def handle_endtag(self, tag):
+        if tag == "p" and self.note is not None:
+            self.media.note = " ".join("".join(self.note).split())
+            self.note = None
         if tag in ("video", "audio"):
+            self.player = False
+            if self.media and not self.media.block:
+                self.media = None
+        elif tag == "figure" and self.media and self.media.block:
             self.media = None
         elif tag == "table" and self.table_has_th:
             if not self.table_has_th.pop():
@@ -108,6 +139,8 @@ class _Scanner(html.parser.HTMLParser):
                 self.current.pdf_links.append(href)
 
     def handle_data(self, data):
+        if self.note is not None:
+            self.note.append(data)
         if self.link is not None:
             self.link[1] += data
 
@@ -134,7 +167,7 @@ def accessibility_report(env: Environment, course: Course, lang: str, package: s
         "no_alt": [(p.where, src) for p in pages for src in p.no_alt],
         "media": media,
         "no_captions": [(w, m) for w, m in media if m.tag == "video" and not m.tracks & {"captions", "subtitles"}],
-        "no_description": [(w, m) for w, m in media if m.tag == "video" and "descriptions" not in m.tracks],
+        "no_description": [(w, m) for w, m in media if m.needs_description],
         "media_links": [(p.where, href, text) for p in pages for href, text in p.media_links],
         "documents": [(p.where, href) for p in pages for href in p.pdf_links],
         "tables": sum(p.tables for p in pages),
