@@ -14,12 +14,14 @@ import shutil
 import pytest
 from playwright.sync_api import expect
 
-from conftest import _unpack
+from conftest import REPO, _unpack
 from test_accessibility import (MOVING, OVERFLOW, SHOWN_PAGE, SUBMIT_TEST, TOC_TOGGLE,
                                 Course, axe_js, axe_violations, wrong_keys)  # noqa: F401 - axe_js is a fixture
 from test_reflection_case_play import _build as build_refleksjon
 
 pytestmark = pytest.mark.browser
+
+FIXTURES = REPO / "tests" / "fixtures"
 
 # WCAG 1.4.12's values, as the W3C's text-spacing bookmarklet sets them.
 TEXT_SPACING_CSS = """* { line-height: 1.5 !important; letter-spacing: 0.12em !important;
@@ -55,6 +57,13 @@ FOCUS_MARK = """() => {
 
 
 @pytest.fixture(scope="module")
+def text_spacing(lms_root) -> str:
+    """Path of the 1.4.12 stylesheet on the test LMS's origin."""
+    (lms_root / "text-spacing.css").write_text(TEXT_SPACING_CSS, encoding="utf-8")
+    return "/text-spacing.css"
+
+
+@pytest.fixture(scope="module")
 def every_block(tmp_path_factory, lms_root):
     """The block fixture course with a test page (a question and a scored case), served by the LMS."""
     tmp = tmp_path_factory.mktemp("gate-blocks")
@@ -62,7 +71,6 @@ def every_block(tmp_path_factory, lms_root):
     dest = lms_root / "gate-blocks"
     if not dest.exists():
         shutil.copytree(pkg.sco_dir, dest)
-    (lms_root / "text-spacing.css").write_text(TEXT_SPACING_CSS, encoding="utf-8")
     return pkg, "/gate-blocks/index.html"
 
 
@@ -129,14 +137,14 @@ def test_axe_over_every_state_of_every_block_kind(browsing, every_block, axe_js)
 
 
 @pytest.mark.parametrize("width", [320, 1280])
-def test_text_spacing_loses_no_content(browsing, built_package, every_block, width):
+def test_text_spacing_loses_no_content(browsing, built_package, every_block, text_spacing, width):
     """WCAG 1.4.12 at a phone's width and a desktop's: no horizontal scrolling, no box that cuts
     off its text, in every state of both courses."""
     problems = []
     for pkg, path in ((built_package, "/sco/index.html"), every_block):
         c = Course.open(browsing, pkg, path, in_lms=True, viewport={"width": width, "height": 800})
         origin = c.frame.evaluate("() => location.origin")
-        c.frame.add_style_tag(url=f"{origin}/text-spacing.css")
+        c.frame.add_style_tag(url=f"{origin}{text_spacing}")
         assert c.frame.evaluate("() => getComputedStyle(document.body).wordSpacing") != "0px"
 
         def visit(where, c=c, pkg=pkg):
@@ -205,3 +213,31 @@ def test_forced_colours_keep_focus_and_choices_visible(browsing, built_package):
         .filter(e => getComputedStyle(e).forcedColorAdjust === 'none')
         .map(e => e.className || e.tagName)""")
     assert all("ilm-alert-icon" in str(o) for o in opted_out), opted_out
+
+
+@pytest.fixture
+def every_kind(tmp_path, serve_course):
+    """tests/fixtures/every-block (every block kind and content helper, films and interviews)."""
+    course = tmp_path / "every-block"
+    shutil.copytree(FIXTURES / "every-block", course)
+    shutil.copytree(FIXTURES / "media", course / "media")
+    return serve_course(course)
+
+
+def test_text_spacing_on_every_page_of_the_every_block_fixture(browsing, every_kind, text_spacing):
+    """Films, interviews, conversations, comparisons and every question kind at 320 px with WCAG
+    1.4.12 spacing, every <details> (transcripts, read more) open."""
+    pkg, path = every_kind.package, every_kind.path
+    c = Course.open(browsing, pkg, path, in_lms=True, viewport={"width": 320, "height": 800})
+    origin = c.frame.evaluate("() => location.origin")
+    c.frame.add_style_tag(url=f"{origin}{text_spacing}")
+    problems = []
+    for n, page_id in enumerate(pkg.page_ids):
+        if n:
+            c.next()
+        c.frame.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")
+        o = c.frame.evaluate(OVERFLOW)
+        if o["scrollWidth"] > o["clientWidth"]:
+            problems.append(f"{page_id}: {o['scrollWidth']} px wide in {o['clientWidth']}: {o['wide']}")
+        problems.extend(f"{page_id}: clipped {e}" for e in c.frame.evaluate(CLIPPED))
+    assert not problems, "with WCAG 1.4.12 text spacing at 320 px:\n" + "\n".join(problems)

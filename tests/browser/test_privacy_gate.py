@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from conftest import _unpack
+from conftest import REPO, _unpack
 from test_reflection_case_play import _build as build_refleksjon
 from test_scorm12_play import FINISH, SHOWN_PAGE, Player, lms_cmi
 
@@ -203,3 +203,29 @@ def test_reflections_and_case_break_no_policy_and_forget_clears_the_course(brows
     f.locator(FINISH).click()
     expect(f.locator("[data-finished]")).to_be_visible()
     watched.assert_clean(f, "reflections and case")
+
+
+def test_every_block_kind_and_its_media_break_no_policy(browsing, tmp_path, serve_course):
+    """tests/fixtures/every-block: films (captions, described version), an interview, a
+    conversation, every question kind; every page, every <details> open, the film played."""
+    course = tmp_path / "every-block"
+    shutil.copytree(REPO / "tests" / "fixtures" / "every-block", course)
+    shutil.copytree(REPO / "tests" / "fixtures" / "media", course / "media")
+    served = serve_course(course)
+    pkg = served.package
+    watched = Watched(browsing, served.path.rsplit("/", 1)[0] + "/")
+    player = watched.open(pkg, served.path, in_lms=True)
+    f = player.frame
+    played = False
+    for n, page_id in enumerate(pkg.page_ids):
+        if n:
+            player.next()
+        f.evaluate("() => document.querySelectorAll('section.ilm-page:not([hidden]) details').forEach(d => { d.open = true; })")
+        if f.locator(f"{SHOWN_PAGE} video").count():
+            # The film and its captions load from the package (media-src, and the track as a fetch).
+            f.wait_for_function("""() => { const v = document.querySelector('section.ilm-page:not([hidden]) video');
+                v.muted = true; v.play(); return v.currentTime > 0 && v.textTracks.length > 0
+                && v.textTracks[0].cues && v.textTracks[0].cues.length > 0; }""", polling=200)
+            played = True
+    assert played, "the fixture has no film"
+    watched.assert_clean(f, "every block kind")
