@@ -53,6 +53,8 @@ Se på figuren:
 | Kjønn    | 3      |
 
 [Intervju med lederen (film, 3 min)](../media/intervju.mp4)
+
+<table><tr><th scope="row" style="color: red">Rå HTML</th><td style="width: 9em">1</td></tr></table>
 """,
     "nn": """---
 title: Eit bilete
@@ -136,6 +138,8 @@ def test_no_inline_style_or_script_is_left_for_the_policy_to_refuse(gap_course, 
     # The column alignment of a Markdown table survives as a class.
     assert '<th class="ilm-align-left" role="columnheader">Grunnlag</th>' in index
     assert '<td class="ilm-align-right" data-label="Antall" role="cell">3</td>' in index
+    # An author's raw style attribute is dropped (the policy would refuse it anyway).
+    assert '<th scope="row">Rå HTML</th><td>1</td>' in index
     with zipfile.ZipFile(result.packages[0].path) as zf:
         css = zf.read("assets/ilmpack.css").decode()
         assert "assets/noscript.css" in zf.namelist()
