@@ -149,7 +149,7 @@ def test_check_accepts_our_package_and_refuses_a_broken_one(runner, tmp_path):
                              "  title:         Likestilling, inkludering og mangfold\n"
                              "  standard:      SCORM 1.2\n"
                              "  languages:     not stated in the manifest\n"
-                             f"  size:          {-(-good.stat().st_size // 1000)} KB ({_unzipped_kb(good)} KB unzipped, {_count(good)} files)\n"
+                             f"  size:          {_shown(good.stat().st_size)} ({_shown(_unzipped(good))} unzipped, {_count(good)} files)\n"
                              "  mastery score: 80 % (the LMS sets passed/failed from the score)\n")
     broken = tmp_path / "broken.zip"
     broken.write_bytes(good.read_bytes()[:500])
@@ -159,9 +159,14 @@ def test_check_accepts_our_package_and_refuses_a_broken_one(runner, tmp_path):
                              "1 problem found; do not upload the package as it is.\n")
 
 
-def _unzipped_kb(path) -> int:
+def _unzipped(path) -> int:
     with zipfile.ZipFile(path) as zf:
-        return -(-sum(i.file_size for i in zf.infolist()) // 1000)
+        return sum(i.file_size for i in zf.infolist())
+
+
+def _shown(n: int) -> str:
+    """Sizes as a person reads them: whole kB rounded up, and from a million bytes MB with one decimal."""
+    return f"{n / 1_000_000:.1f} MB" if n >= 1_000_000 else f"{-(-n // 1000)} KB"
 
 
 def _count(path) -> int:
