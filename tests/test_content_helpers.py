@@ -116,3 +116,16 @@ def test_raw_html_in_details_is_still_cleaned(make_course):
     assert [w.line for w in checked.warnings] == [5, 7]
     html = render_course(checked.course, "nb").files["index.html"].decode()
     assert "steal" not in html and "<summary>Mer</summary>" in html
+
+
+def test_a_one_line_option_or_prompt_that_starts_like_a_list_stays_a_phrase():
+    """'1. januar 2018' as an option is a date, not a numbered list whose number is lost
+    (and whose <ol> inside the <label> leaves the radio button without a name)."""
+    from ilmpack.render import inline_markdown
+
+    assert str(inline_markdown("1. januar 2018")) == "1. januar 2018"
+    assert str(inline_markdown("- 5 grader")) == "- 5 grader"
+    assert str(inline_markdown("# 1 på lista")) == "# 1 på lista"
+    assert str(inline_markdown("**1.** januar")) == "<strong>1.</strong> januar"
+    several = str(inline_markdown("Velg:\n\n1. a\n2. b"))
+    assert "<ol>" in several and "<li>a</li>" in several

@@ -89,8 +89,9 @@ def test_package_carries_one_assembled_script(tmp_path):
         names = zf.namelist()
         script = zf.read("assets/ilmpack.js").decode("utf-8")
     assert not any(n.startswith("assets/runtime/") for n in names)
-    assert part_order(script) == ["core.js", "lms/scorm12.js", "lms/none.js", "blocks/conversation.js",
-                                   "blocks/question.js"]
+    # the sample uses every block kind: the parts of those that have one, in name order, after the core
+    assert part_order(script) == ["core.js", "lms/scorm12.js", "lms/none.js", "blocks/case.js", "blocks/conversation.js",
+                                  "blocks/film.js", "blocks/question.js", "blocks/reflection.js"]
 
 
 def test_fingerprint_ignores_language_but_not_structure():

@@ -194,10 +194,16 @@ def _write(env: Environment, sco: RenderedSco, path: str, name: str, context: di
     return path
 
 
+_BLOCK_START = re.compile(r"^(\s*)(\d+[.)]|[-*+>#])(?=\s|$)")
+
+
 def inline_markdown(text: str, trusted: bool = False) -> Markup:
     """Markdown of a short text (prompt, option), without the wrapping paragraph."""
     if not text:
         return Markup("")
+    if "\n" not in text.strip():
+        # One line is a phrase, never a list, heading or quote: "1. januar 2018" stays a date.
+        text = _BLOCK_START.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], text, count=1)
     html = _INLINE.reset().convert(text)
     html = html if trusted else clean_html(html)
     m = re.fullmatch(r"<p>(.*)</p>", html, flags=re.S)

@@ -361,9 +361,17 @@ def test_keyboard_only_takes_the_whole_course(browsing, built_package):
             assert kb.focused(f'input[value="{first}"]'), "Tab should land on the first option"
             page.keyboard.press("Space")
             expect(c.option(qid, first)).to_be_checked()
-            page.keyboard.press("ArrowDown")
-            expect(c.option(qid, second)).to_be_checked()
-            expect(c.option(qid, first)).not_to_be_checked()
+            if q["kind"] == "multiple":
+                # Check boxes: Tab goes on to the next box and Space ticks it too.
+                kb.tab_to(f'[data-question="{qid}"] input[value="{second}"]')
+                page.keyboard.press("Space")
+                expect(c.option(qid, second)).to_be_checked()
+                expect(c.option(qid, first)).to_be_checked()
+            else:
+                # Radio buttons: the arrow key moves the choice.
+                page.keyboard.press("ArrowDown")
+                expect(c.option(qid, second)).to_be_checked()
+                expect(c.option(qid, first)).not_to_be_checked()
             kb.tab_to(f'[data-question="{qid}"] button[data-action="check"]')
             page.keyboard.press("Enter")
             expect(page.locator(f'[data-question="{qid}"] [data-feedback]')).not_to_be_empty()
