@@ -88,7 +88,8 @@ def git(course: Path, *args: str, when: int | None = None) -> None:
     subprocess.run(["git", *args], cwd=course, env=env, check=True, capture_output=True)
 
 
-needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+# CI always has git (it cloned the project); elsewhere a machine without git skips these.
+needs_git = pytest.mark.skipif(shutil.which("git") is None and not os.environ.get("CI"), reason="git is not installed")
 
 
 @needs_git

@@ -15,9 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # a test extra: the README's test command installs it
+from hypothesis import strategies as st
 
 from ilmpack.build import check_course  # noqa: E402
 from ilmpack.errors import CourseError, IlmpackError  # noqa: E402

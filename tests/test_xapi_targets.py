@@ -159,6 +159,7 @@ EVERY_KIND = Path(__file__).resolve().parent / "fixtures" / "every-kind"
 
 def test_every_question_kind_has_a_full_definition_that_xapi_validation_accepts(tmp_path):
     """Choices, source/target, steps as choices, scale, patterns in xAPI syntax; checked by npm's validator."""
+    import os
     import shutil
     import subprocess
 
@@ -175,6 +176,8 @@ def test_every_question_kind_has_a_full_definition_that_xapi_validation_accepts(
     assert types["fill-in"]["correctResponsesPattern"][0].startswith(("{case_matters=false}", ""))
     node = shutil.which("node")
     if not node:
+        if os.environ.get("CI"):
+            pytest.fail("Node.js is not installed (CI is set, so the validator must run)", pytrace=False)
         pytest.skip("Node.js is not installed")
     statements = [{"actor": {"mbox": "mailto:kari@example.org"}, "verb": {"id": "http://adlnet.gov/expapi/verbs/answered"},
                    "object": {"objectType": "Activity", "id": f"https://kurs.example.no/q/{qid}", "definition": d}}

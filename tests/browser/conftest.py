@@ -221,6 +221,14 @@ def built_package_nn(tmp_path_factory, built_package) -> BuiltPackage:
     return _unpack(zip_path, tmp_path_factory.mktemp("package-nn"))
 
 
+@pytest.fixture(scope="session")
+def axe_js() -> Path:
+    """axe-core from node_modules (`npm ci`): a failure on CI, a skip elsewhere, when missing."""
+    if not AXE_JS.is_file():
+        _unavailable(f"{AXE_JS} is missing: run `npm ci` in {REPO}")
+    return AXE_JS
+
+
 # ---------------------------------------------------------------------------
 # The LMS: a static, same-origin web server
 

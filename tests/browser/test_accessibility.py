@@ -26,7 +26,6 @@ test_scorm12_play.py.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -35,8 +34,6 @@ from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parents[2]
-AXE_JS = REPO / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 SHOWN_PAGE = "section.ilm-page:not([hidden])"
@@ -53,15 +50,6 @@ RETAKE = 'button[data-action="retake"]'
 
 LEARNER = {"student_id": "kari.nordmann", "student_name": "Nordmann, Kari"}
 
-
-@pytest.fixture(scope="module")
-def axe_js() -> Path:
-    if not AXE_JS.is_file():
-        reason = f"{AXE_JS} is missing: run `npm ci` in {REPO}"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason} (CI is set, so the browser tests must run)", pytrace=False)
-        pytest.skip(reason)
-    return AXE_JS
 
 
 @pytest.fixture(params=["nb", "nn"])

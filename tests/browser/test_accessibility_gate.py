@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from conftest import REPO, _unpack
 from test_accessibility import (MOVING, OVERFLOW, SHOWN_PAGE, SUBMIT_TEST, TOC_TOGGLE,
-                                Course, axe_js, axe_violations, wrong_keys)  # noqa: F401 - axe_js is a fixture
+                                Course, axe_violations, wrong_keys)
 from test_reflection_case_play import _build as build_refleksjon
 
 pytestmark = pytest.mark.browser

@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ilmpack.build import build_course
-from test_accessibility import OVERFLOW, axe_js, axe_violations  # noqa: F401 - axe_js is a fixture
+from test_accessibility import OVERFLOW, axe_violations
 
 pytestmark = pytest.mark.browser
 

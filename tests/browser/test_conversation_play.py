@@ -12,7 +12,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from test_accessibility import AXE_JS, LEARNER, axe_violations
+from test_accessibility import LEARNER, axe_violations
 
 pytestmark = pytest.mark.browser
 
@@ -32,12 +32,6 @@ QUESTIONS = [
 # Horizontal overflow of the document: what a learner would have to scroll sideways to read.
 OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
 
-
-@pytest.fixture(scope="module")
-def axe_js():
-    if not AXE_JS.is_file():
-        pytest.skip(f"{AXE_JS} is missing: run `npm ci`")
-    return AXE_JS
 
 
 def open_in_lms(browsing, **context_options):

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import REPO
-from test_accessibility import AXE_JS, axe_violations
+from test_accessibility import axe_violations
 from test_question_play import Learner, right
 from test_scorm12_play import assert_clean_session, lms_cmi, moodle_violations
 
@@ -29,14 +29,14 @@ def every_block(tmp_path, serve_course):
     return serve_course(course)
 
 
-def test_every_block_kind_in_one_course_plays_to_passed(browsing, every_block):
+def test_every_block_kind_in_one_course_plays_to_passed(browsing, every_block, axe_js):
     pkg = every_block.package
     learner = Learner.launch(browsing, pkg, every_block.path, lms_cmi(pkg))
     frame = learner.frame
     found: list[str] = []
 
     def scan(where: str) -> None:
-        found.extend(axe_violations(frame, AXE_JS, where))
+        found.extend(axe_violations(frame, axe_js, where))
 
     # 1: text, image, alerts, details, a two-column table
     scan("01 text and helpers")

@@ -22,7 +22,7 @@ from playwright.sync_api import expect
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the course kit
 from coursekit import write_media_course  # noqa: E402
-from test_accessibility import AXE_JS, LEARNER, Keyboard, axe_violations  # noqa: E402
+from test_accessibility import LEARNER, Keyboard, axe_violations  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -122,18 +122,16 @@ def test_transcripts_open_with_the_keyboard_and_the_interview_names_its_speakers
 
 
 @pytest.mark.parametrize("lang", ["nb", "nn"])
-def test_axe_finds_nothing_and_the_page_reflows_at_320_px(browsing, media_paths, shots, lang):
-    if not AXE_JS.is_file():
-        pytest.skip(f"{AXE_JS} is missing: run `npm ci`")
+def test_axe_finds_nothing_and_the_page_reflows_at_320_px(browsing, media_paths, shots, lang, axe_js):
     page, frame = open_in_lms(browsing, media_paths[lang], alone=True, viewport={"width": 1280, "height": 900})
-    found = axe_violations(frame, AXE_JS, f"{lang} closed")
+    found = axe_violations(frame, axe_js, f"{lang} closed")
     for summary in frame.locator("details > summary").all():
         summary.click()
-    found += axe_violations(frame, AXE_JS, f"{lang} every details open")
+    found += axe_violations(frame, axe_js, f"{lang} every details open")
     page.set_viewport_size({"width": 320, "height": 640})
     width = frame.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
     assert width[0] <= width[1], f"horizontal scrolling at 320 px: {width[0]} px of content in {width[1]} px"
-    found += axe_violations(frame, AXE_JS, f"{lang} 320 px")
+    found += axe_violations(frame, axe_js, f"{lang} 320 px")
     page.screenshot(path=str(shots / f"media-{lang}-320.png"), full_page=True)
     assert not found, "\n".join(found)
 

@@ -17,7 +17,7 @@ import yaml
 from playwright.sync_api import expect
 
 from conftest import REPO, _unpack
-from test_accessibility import AXE_JS, OVERFLOW, axe_violations
+from test_accessibility import OVERFLOW, axe_violations
 from test_scorm12_play import (FINISH, SHOWN_PAGE, TIME_OF_DAY, TIMESPAN, Player, assert_clean_session, calls,
                                lms_cmi, moodle_violations, set_values)
 from ilmpack.build import build_course
@@ -381,20 +381,18 @@ def test_unanswered_and_unreadable_numbers_are_named(browsing, variant):
     browsing.assert_no_page_errors()
 
 
-def test_axe_and_reflow_for_every_kind(browsing, variant):
-    if not AXE_JS.is_file():
-        pytest.skip(f"{AXE_JS} is missing: run `npm ci`")
+def test_axe_and_reflow_for_every_kind(browsing, variant, axe_js):
     pkg, path = variant("each", solutions="after-each-attempt")
     learner = Learner.launch(browsing, pkg, path, lms_cmi(pkg))
-    violations = axe_violations(learner.frame, AXE_JS, "checks")
+    violations = axe_violations(learner.frame, axe_js, "checks")
     play_checks(learner, wrong)
     learner.frame.locator('button[data-nav="prev"]').press("Enter")
-    violations += axe_violations(learner.frame, AXE_JS, "checks with feedback")
+    violations += axe_violations(learner.frame, axe_js, "checks with feedback")
     learner.next_page()
-    violations += axe_violations(learner.frame, AXE_JS, "test")
+    violations += axe_violations(learner.frame, axe_js, "test")
     answer_test(learner, wrong)
     learner.submit()
-    violations += axe_violations(learner.frame, AXE_JS, "test result with solutions")
+    violations += axe_violations(learner.frame, axe_js, "test result with solutions")
     assert not violations, "\n".join(violations)
 
     page = browsing.new_page(viewport={"width": 320, "height": 640})

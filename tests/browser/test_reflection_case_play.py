@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 from conftest import REPO, _ilmpack_command, _unpack
 from ilmpack.build import check_course
 from ilmpack.targets.scorm12 import suspend_data_size
-from test_accessibility import AXE_JS, DESCRIBE_FOCUS, OVERFLOW, axe_violations
+from test_accessibility import DESCRIBE_FOCUS, OVERFLOW, axe_violations
 from test_scorm12_play import LEARNER, SHOWN_PAGE, calls, moodle_violations, set_values
 
 pytestmark = pytest.mark.browser
@@ -384,16 +384,14 @@ def test_scored_case_on_the_test_page_reports_its_path_weighted_by_the_best(brow
 
 
 @pytest.mark.parametrize("width", [1280, 320])
-def test_blocks_are_accessible_and_reflow(browsing, profile, served, width):
-    if not AXE_JS.is_file():
-        pytest.skip(f"{AXE_JS} is missing: run `npm ci`")
+def test_blocks_are_accessible_and_reflow(browsing, profile, served, width, axe_js):
     if SHOTS:
         SHOTS.mkdir(parents=True, exist_ok=True)
     launch = Launch(profile, browsing.base_url, served["plain"], cmi(), viewport={"width": width, "height": 900})
     problems = []
 
     def check(where):
-        problems.extend(axe_violations(launch.frame, AXE_JS, f"{width}px {where}"))
+        problems.extend(axe_violations(launch.frame, axe_js, f"{width}px {where}"))
         o = launch.frame.evaluate(OVERFLOW)
         assert o["scrollWidth"] <= o["clientWidth"], f"{width}px {where}: horizontal scrolling {o}"
         if SHOTS:
