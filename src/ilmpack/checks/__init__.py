@@ -1,4 +1,4 @@
-"""Checkers of package descriptors beyond SCORM 1.2 (check.py reads the zip, then calls one of these).
+"""Checkers of package descriptors, one module per standard (check.py reads the zip, then calls one).
 
 Each module checks one standard's descriptor: `check(data, where, names) -> list[Problem]`, with
 `names` the files stored in the package, and sums it up for `check`'s answer: `summary(root) ->
@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from importlib import import_module
 
-CHECKERS = {"cmi5.xml": "cmi5", "tincan.xml": "tincan"}
+CHECKERS = {"imsmanifest.xml": "scorm12", "cmi5.xml": "cmi5", "tincan.xml": "tincan"}
 
 
 def get_checker(descriptor: str):
-    """The `check` function for a descriptor file name (cmi5.xml, tincan.xml)."""
+    """The `check` function for a descriptor file name (imsmanifest.xml, cmi5.xml, tincan.xml)."""
     return import_module(f".{CHECKERS[descriptor]}", __name__).check
 
 
