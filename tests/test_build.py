@@ -7,6 +7,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 from lxml import etree
 
 from ilmpack.build import build_course
@@ -15,7 +16,8 @@ from ilmpack.xsd import CONTROL_FILES, schema_errors
 
 from coursekit import ROOT, SAMPLE
 
-NS = {"cp": "http://www.imsproject.org/xsd/imscp_rootv1p1p2", "adlcp": "http://www.adlnet.org/xsd/adlcp_rootv1p2"}
+NS = {"cp": "http://www.imsproject.org/xsd/imscp_rootv1p1p2", "adlcp": "http://www.adlnet.org/xsd/adlcp_rootv1p2",
+      "md": "http://www.imsglobal.org/xsd/imsmd_rootv1p2p1"}
 GOLDEN = Path(__file__).parent / "golden" / "likestilling-nb-imsmanifest.xml"
 
 
@@ -63,6 +65,18 @@ def test_manifest_structure(sample_zips):
     # Stable ids from course id + language: a re-upload updates the same course in the LMS.
     assert [m.get("identifier"), default, items[0].get("identifier"), ref] == [
         "MANIFEST-likestilling-nb", "ORG-likestilling-nb", "ITEM-likestilling-nb", "RES-likestilling-nb"]
+
+
+@pytest.mark.parametrize("lang", ["nb", "nn"])
+def test_manifest_states_title_language_and_description_as_lom(sample_zips, lang):
+    """LMS catalogues (and `ilmpack check`) read what the package is about from the LOM record."""
+    general = manifest_of(sample_zips[lang]).xpath("cp:metadata/md:lom/md:general", namespaces=NS)[0]
+    course = yaml.safe_load((SAMPLE / "course.yaml").read_text(encoding="utf-8"))
+    assert general.xpath("string(md:language)", namespaces=NS) == lang
+    for tag in ("title", "description"):
+        langstring = general.xpath(f"md:{tag}/md:langstring", namespaces=NS)[0]
+        assert langstring.get("{http://www.w3.org/XML/1998/namespace}lang") == lang
+        assert langstring.text == course[tag][lang]
 
 
 def element_facts(tree: etree._Element) -> list[tuple]:

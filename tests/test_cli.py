@@ -149,7 +149,7 @@ def test_check_accepts_our_package_and_refuses_a_broken_one(runner, tmp_path):
     assert result.stdout == (f"{good}: ok\n"
                              "  title:         Likestilling, inkludering og mangfold\n"
                              "  standard:      SCORM 1.2\n"
-                             "  languages:     not stated in the manifest\n"
+                             "  languages:     nb\n"
                              f"  size:          {_shown(good.stat().st_size)} ({_shown(_unzipped(good))} unzipped, {_count(good)} files)\n"
                              "  mastery score: 80 % (the LMS sets passed/failed from the score)\n")
     broken = tmp_path / "broken.zip"
@@ -185,7 +185,7 @@ def test_check_json_on_success_describes_the_package(runner, tmp_path):
         files = len(zf.namelist())
     assert json.loads(result.stdout) == {
         "ok": True, "problems": [], "title": "Likestilling, inkludering og mangfald", "standard": "SCORM 1.2",
-        "languages": [], "files": files, "bytes": package.stat().st_size, "unzipped_bytes": unzipped,
+        "languages": ["nn"], "files": files, "bytes": package.stat().st_size, "unzipped_bytes": unzipped,
         "mastery_score": 80}
 
 

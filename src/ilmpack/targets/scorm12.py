@@ -11,13 +11,14 @@ from ..blocks import get_block
 from ..blocks.base import StateShare
 from ..errors import BuildError, Problem
 from ..render import RenderedSco
-from ..xsd import NS_ADLCP, NS_IMSCP, control_files, schema_errors
+from ..xsd import NS_ADLCP, NS_IMSCP, NS_IMSMD, control_files, schema_errors
 from .base import Target
 
 NS_XSI = "http://www.w3.org/2001/XMLSchema-instance"
-NSMAP = {None: NS_IMSCP, "adlcp": NS_ADLCP, "xsi": NS_XSI}
+NSMAP = {None: NS_IMSCP, "adlcp": NS_ADLCP, "imsmd": NS_IMSMD, "xsi": NS_XSI}
 SCHEMA_LOCATION = (f"{NS_IMSCP} imscp_rootv1p1p2.xsd "
-                   f"{NS_ADLCP} adlcp_rootv1p2.xsd")
+                   f"{NS_ADLCP} adlcp_rootv1p2.xsd "
+                   f"{NS_IMSMD} imsmd_rootv1p2p1.xsd")
 
 
 def _cp(tag: str) -> str:
@@ -26,6 +27,10 @@ def _cp(tag: str) -> str:
 
 def _adlcp(tag: str) -> str:
     return f"{{{NS_ADLCP}}}{tag}"
+
+
+def _md(tag: str) -> str:
+    return f"{{{NS_IMSMD}}}{tag}"
 
 
 class Scorm12Target(Target):
@@ -63,6 +68,7 @@ class Scorm12Target(Target):
         metadata = etree.SubElement(root, _cp("metadata"))
         etree.SubElement(metadata, _cp("schema")).text = "ADL SCORM"
         etree.SubElement(metadata, _cp("schemaversion")).text = "1.2"
+        metadata.append(self.lom(sco.lang))
         orgs = etree.SubElement(root, _cp("organizations"), default=ids["org"])
         org = etree.SubElement(orgs, _cp("organization"), identifier=ids["org"], structure="hierarchical")
         etree.SubElement(org, _cp("title")).text = title[:200]
@@ -78,6 +84,24 @@ class Scorm12Target(Target):
         for path in sorted(content_files):
             etree.SubElement(res, _cp("file"), href=path)
         return root
+
+    def lom(self, lang: str) -> etree._Element:
+        """Title, language and description as LOM: LMS catalogues and `ilmpack check` read them there."""
+        lom = etree.Element(_md("lom"))
+        general = etree.SubElement(lom, _md("general"))
+        # course.schema.json keeps titles (200) and descriptions (1000) within LOM's limits.
+        for tag, text in (("title", self.course.title[lang]), ("language", lang),
+                          ("description", self.course.description.get(lang, ""))):
+            if not text:
+                continue
+            el = etree.SubElement(general, _md(tag))
+            if tag == "language":
+                el.text = text
+            else:
+                langstring = etree.SubElement(el, _md("langstring"))
+                langstring.set("{http://www.w3.org/XML/1998/namespace}lang", lang)
+                langstring.text = text
+        return lom
 
     def package_files(self, sco: RenderedSco) -> tuple[dict[str, bytes], dict[str, Path]]:
         """Manifest, control XSDs, launch page, runtime and media."""
