@@ -90,6 +90,7 @@ class BuiltPackage:
     sco_dir: Path                 # the extracted package
     config: dict                  # the runtime config JSON (#ilmpack-config)
     mastery_score: str            # adlcp:masteryscore from imsmanifest.xml, "" if none
+    source: Path | None = None    # the course folder it was built from, if known (fill-in answers)
 
     @property
     def page_ids(self) -> list[str]:
@@ -193,10 +194,10 @@ def built_package(tmp_path_factory) -> BuiltPackage:
         )
         zip_path = zips[0]
 
-    return _unpack(zip_path, tmp_path_factory.mktemp("package"))
+    return _unpack(zip_path, tmp_path_factory.mktemp("package"), None if given else COURSE_DIR)
 
 
-def _unpack(zip_path: Path, sco_dir: Path) -> BuiltPackage:
+def _unpack(zip_path: Path, sco_dir: Path, source: Path | None = None) -> BuiltPackage:
     """Extract a package where the test LMS serves it, and read what the tests need from it."""
     _safe_extract(zip_path, sco_dir)
     assert (sco_dir / "imsmanifest.xml").is_file(), "imsmanifest.xml is not at the zip root"
@@ -206,6 +207,7 @@ def _unpack(zip_path: Path, sco_dir: Path) -> BuiltPackage:
         sco_dir=sco_dir,
         config=read_runtime_config(sco_dir / "index.html"),
         mastery_score=read_mastery_score(sco_dir / "imsmanifest.xml"),
+        source=source,
     )
 
 
@@ -218,7 +220,7 @@ def built_package_nn(tmp_path_factory, built_package) -> BuiltPackage:
     zip_path = nb_zip.with_name(nb_zip.name.replace(f"-{LANG}-scorm12", "-nn-scorm12"))
     if zip_path == nb_zip or not zip_path.is_file():
         pytest.skip(f"no nynorsk package next to {nb_zip}")
-    return _unpack(zip_path, tmp_path_factory.mktemp("package-nn"))
+    return _unpack(zip_path, tmp_path_factory.mktemp("package-nn"), built_package.source)
 
 
 @pytest.fixture(scope="session")
@@ -363,6 +365,6 @@ def serve_course(lms_root, tmp_path):
         name = f"{course_dir.name}-{lang}-{len(list((lms_root / 'c').glob('*'))) if (lms_root / 'c').is_dir() else 0}"
         dest = lms_root / "c" / name
         dest.mkdir(parents=True)
-        return ServedPackage(_unpack(zip_path, dest), f"/c/{name}/index.html")
+        return ServedPackage(_unpack(zip_path, dest, course_dir), f"/c/{name}/index.html")
 
     return serve

@@ -20,8 +20,8 @@ built sample package in headless Chromium and check:
   live regions are rendered (in the accessibility tree) *before* they are
   filled, every control and question group has a name.
 
-The answer key comes from the runtime config (#ilmpack-config), as in
-test_scorm12_play.py.
+The answer key comes from the runtime config (#ilmpack-config) and the
+course source, as in test_scorm12_play.py (learner.py).
 """
 
 from __future__ import annotations
@@ -31,6 +31,9 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+
+from learner import CHOICE_KINDS, Learner, right_answer, wrong_answer
+from learner import counts as counts_in_score
 
 pytestmark = pytest.mark.browser
 
@@ -67,11 +70,9 @@ def course(request, built_package):
 # Playing the course
 
 
-class Course:
+class Course(Learner):
     def __init__(self, page, frame, package):
-        self.page = page
-        self.frame = frame
-        self.package = package
+        super().__init__(page, frame, package)
         self.strings = package.config.get("strings", {})
 
     @classmethod
@@ -111,9 +112,9 @@ class Course:
     def option(self, qid: str, key: str):
         return self.frame.locator(f'[data-question="{qid}"] input[value="{key}"]')
 
-    def answer(self, qid: str, keys: list[str]) -> None:
-        for key in keys:
-            self.option(qid, key).check()
+    def answer(self, qid: str, answer) -> None:
+        """Any kind, with the keyboard: `answer` as Learner.give takes it."""
+        self.give(qid, answer)
 
     def check(self, qid: str) -> None:
         self.frame.locator(f'[data-question="{qid}"] button[data-action="check"]').click()
@@ -142,6 +143,7 @@ class Course:
 
 
 def wrong_keys(q: dict) -> list[str]:
+    """A wrong option of a choice question (learner.wrong_answer does every kind)."""
     others = [k for k in q["options"] if k not in q["correct"]]
     assert others, f"every option is correct, no wrong answer possible: {q}"
     return others[:1]
@@ -211,7 +213,7 @@ def test_axe_finds_no_wcag21_aa_violations(browsing, course, axe_js):
         if n == 0 or (every_state and not checks and not is_test):
             scan(page_id)
         for qid, q in checks.items():
-            c.answer(qid, wrong_keys(q))
+            c.answer(qid, wrong_answer(c.package, qid))
             c.check(qid)
             if every_state or not feedback_seen:
                 scan(f"{page_id}, feedback on a wrong answer to {qid}")
@@ -228,7 +230,7 @@ def test_axe_finds_no_wcag21_aa_violations(browsing, course, axe_js):
                     c.frame.locator(f'{CONFIRM} button[data-action="finish-cancel"]').click()
                     expect(c.frame.locator(CONFIRM)).to_be_hidden()
             for qid, q in c.scored(page_id).items():
-                c.answer(qid, wrong_keys(q))
+                c.answer(qid, wrong_answer(c.package, qid))
             c.submit_test()
             scan(f"{page_id}, test results (failed, answers locked)")
             if every_state:
@@ -236,7 +238,7 @@ def test_axe_finds_no_wcag21_aa_violations(browsing, course, axe_js):
                 expect(c.frame.locator(f"{TEST_RESULT} .ilm-retake-note")).to_be_visible()
                 scan(f"{page_id}, after retake (answers cleared, note)")
                 for qid, q in c.scored(page_id).items():
-                    c.answer(qid, wrong_keys(q))
+                    c.answer(qid, wrong_answer(c.package, qid))
                 c.submit_test()
     assert feedback_seen, "the sample course has no knowledge check"
     c.finish()
@@ -299,7 +301,7 @@ class Keyboard:
         for _ in range(max_tabs):
             self.page.keyboard.press("Tab")
             stop = self.page.evaluate(DESCRIBE_FOCUS)
-            assert stop is not None, "Tab left the page (focus on the body)"
+            assert stop is not None, "Tab left the page (focus on the body) after " + ", ".join(s["what"] for s in walked[-4:])
             walked.append(stop)
             self.stops.append(stop)
             assert stop["ring"], f"no visible focus indicator on {stop['what']}"
@@ -365,10 +367,19 @@ def test_keyboard_only_takes_the_whole_course(browsing, built_package):
             expect(page.locator(f'[data-question="{qid}"] [data-feedback]')).not_to_be_empty()
             checked_one = True
 
-        # 4. The test, answered right and handed in by keyboard.
+        # 4. The test, answered right and handed in by keyboard: Tab reaches every
+        # question; choices by Space and arrows, the other kinds as learner.Learner does.
         if page_id in pkg.test_page_ids:
             for qid, q in c.scored(page_id).items():
-                want = q["correct"]
+                want = right_answer(pkg, qid)
+                if q["kind"] not in CHOICE_KINDS:
+                    kb.tab_to(f'[data-question="{qid}"] :is(input, select, button)')
+                    if q["kind"] in ("fill-in", "numeric"):
+                        page.keyboard.type(want)      # the next Tab leaves the field: the change
+                    else:
+                        c.give(qid, want)
+                    assert c.given(qid) == want, qid
+                    continue
                 if q["kind"] == "multiple":
                     for key in want:
                         kb.tab_to(f'[data-question="{qid}"] input[value="{key}"]')
@@ -454,12 +465,12 @@ def test_reflow_without_horizontal_scrolling(browsing, built_package, width, sca
         if n:
             assert_on_screen(c, PREV, where)
         for qid, q in c.knowledge_checks(page_id).items() if narrowest else ():
-            c.answer(qid, wrong_keys(q))
+            c.answer(qid, wrong_answer(c.package, qid))
             c.check(qid)
             assert_reflows(c, f"{where}, feedback on {qid}")
         if page_id in pkg.test_page_ids:
             for qid, q in c.scored(page_id).items():
-                c.answer(qid, wrong_keys(q))
+                c.answer(qid, wrong_answer(c.package, qid))
             c.submit_test()
             assert_reflows(c, f"{where}, test results")
             assert_on_screen(c, FINISH, f"{where}, test results")
@@ -594,7 +605,7 @@ def test_screen_reader_semantics(browsing, course):
             assert fb.evaluate("e => getComputedStyle(e).display !== 'none'"), (
                 f"{qid}: the feedback live region is display:none until it is filled, "
                 "so screen readers may not announce it")
-            c.answer(qid, wrong_keys(q))
+            c.answer(qid, wrong_answer(c.package, qid))
             c.check(qid)
             expect(fb).to_contain_text(c.strings.get("fb_wrong", ""))
 
@@ -616,8 +627,8 @@ def test_screen_reader_semantics(browsing, course):
                 re.compile(re.escape(unanswered)))
             assert box.evaluate("b => b.contains(document.activeElement)"), (
                 "after handing in an incomplete test, focus is not on the first unanswered question")
-            for qid, q in c.scored(page_id).items():
-                c.answer(qid, q["correct"])
+            for qid in c.scored(page_id):
+                c.answer(qid, right_answer(pkg, qid))
             expect(box.locator("[data-q-error]")).to_be_hidden()
             expect(box.locator("fieldset")).not_to_have_accessible_description(
                 re.compile(re.escape(unanswered)))
@@ -625,9 +636,12 @@ def test_screen_reader_semantics(browsing, course):
             expect(result).to_contain_text(c.strings.get("result_heading", ""))
             assert f.evaluate("() => document.activeElement.matches('[data-test-result]')")
             # The per-question verdicts are text, not colour alone (1.4.1).
-            for qid in c.scored(page_id):
-                expect(f.locator(f'[data-question="{qid}"] [data-q-result]')).to_have_text(
-                    c.strings.get("q_correct", re.compile(r"\S")))
+            for qid, q in c.scored(page_id).items():
+                verdict = f.locator(f'[data-question="{qid}"] [data-q-result]')
+                if counts_in_score(q):
+                    expect(verdict).to_have_text(c.strings.get("q_correct", re.compile(r"\S")))
+                else:   # a self-assessment is neither right nor wrong
+                    expect(verdict).to_be_hidden()
 
     c.finish()
     finished_title = c.strings.get("finished_title", "")

@@ -16,7 +16,8 @@ from playwright.sync_api import expect
 
 from conftest import REPO, _unpack
 from test_accessibility import (MOVING, OVERFLOW, SHOWN_PAGE, SUBMIT_TEST, TOC_TOGGLE,
-                                Course, axe_violations, wrong_keys)
+                                Course, axe_violations)
+from learner import wrong_answer
 from test_reflection_case_play import _build as build_refleksjon
 
 pytestmark = pytest.mark.browser
@@ -113,7 +114,7 @@ def play_every_state(c: Course, visit) -> None:
             f.locator(f"{SUBMIT_TEST}:visible").click()
             visit(f"{page_id}, handed in with unanswered questions")
             for qid, q in c.scored(page_id).items():
-                c.answer(qid, wrong_keys(q))
+                c.answer(qid, wrong_answer(c.package, qid))
             c.submit_test()
             visit(f"{page_id}, test results")
     c.finish()
@@ -160,7 +161,7 @@ def test_text_spacing_loses_no_content(browsing, built_package, every_block, tex
                 visit(page_id)
                 if page_id in pkg.test_page_ids:
                     for qid, q in c.scored(page_id).items():
-                        c.answer(qid, wrong_keys(q))
+                        c.answer(qid, wrong_answer(c.package, qid))
                     c.submit_test()
                     visit(f"{page_id}, results")
             c.finish()

@@ -12,7 +12,8 @@ from playwright.sync_api import expect
 
 from conftest import REPO
 from test_accessibility import axe_violations
-from test_question_play import Learner, right
+from learner import Learner
+from test_question_play import right
 from test_scorm12_play import assert_clean_session, lms_cmi, moodle_violations
 
 pytestmark = pytest.mark.browser

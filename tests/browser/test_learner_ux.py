@@ -17,9 +17,9 @@ import pytest
 from playwright.sync_api import expect
 
 from test_accessibility import Keyboard
-from test_question_play import Learner, variant  # noqa: F401 - variant is a fixture used here
-from test_scorm12_play import (NOTICE, SHOWN_PAGE, SUBMIT_TEST, TEST_RESULT, Player, calls, lms_cmi,
-                               wrong_keys)
+from learner import CHOICE_KINDS, Learner, right_answer, wrong_answer
+from test_question_play import variant  # noqa: F401 - a fixture used here
+from test_scorm12_play import NOTICE, SHOWN_PAGE, SUBMIT_TEST, TEST_RESULT, Player, calls, lms_cmi
 
 pytestmark = pytest.mark.browser
 
@@ -81,7 +81,7 @@ def play_all(player: Player, right: bool) -> None:
             player.next()
         scored = {qid: q for qid, q in pkg.questions_on(page_id).items() if q["scored"]}
         for qid, q in scored.items():
-            player.answer(qid, q["correct"] if right else wrong_keys(q))
+            player.answer(qid, right_answer(pkg, qid) if right else wrong_answer(pkg, qid))
         if scored:
             player.submit_test()
 
@@ -324,7 +324,7 @@ def test_locked_test_answers_stay_readable(browsing, built_package):
     f = player.frame
     order = list(player.package.scored_questions)
     for qid in order:
-        player.answer(qid, wrong_keys(pkg.scored_questions[qid]))
+        player.answer(qid, wrong_answer(pkg, qid))
     player.submit_test()
     low = []
     for qid in order:
@@ -338,7 +338,9 @@ def test_locked_test_answers_stay_readable(browsing, built_package):
     # darkest pixel against the option's background, 3:1 or more (1.4.11).
     faint = []
     for qid in order:
-        for key in pkg.scored_questions[qid]["correct"] + wrong_keys(pkg.scored_questions[qid]):
+        if pkg.scored_questions[qid]["kind"] not in CHOICE_KINDS:
+            continue
+        for key in pkg.scored_questions[qid]["options"]:
             control = player.option(qid, key)
             if not control.is_checked():
                 continue
@@ -361,8 +363,8 @@ def test_retake_says_what_it_does_before_and_after(browsing, built_package):
     player = open_in_lms(browsing, pkg)
     goto(player, pkg.test_page_ids[0])
     f = player.frame
-    for qid, q in pkg.scored_questions.items():
-        player.answer(qid, wrong_keys(q))
+    for qid in pkg.scored_questions:
+        player.answer(qid, wrong_answer(pkg, qid))
     player.submit_test()
     retake = f.locator(RETAKE)
     expect(retake).to_be_visible()
@@ -374,9 +376,14 @@ def test_retake_says_what_it_does_before_and_after(browsing, built_package):
     assert f.locator(TEST_RESULT).get_attribute("role") == "status"
     expect(f.locator("#ilm-retake-hint")).to_be_hidden()
     for qid, q in pkg.scored_questions.items():
-        for key in q["options"]:
-            expect(player.option(qid, key)).not_to_be_checked()
-            expect(player.option(qid, key)).to_be_enabled()
+        if q["kind"] in CHOICE_KINDS:
+            for key in q["options"]:
+                expect(player.option(qid, key)).not_to_be_checked()
+                expect(player.option(qid, key)).to_be_enabled()
+        else:
+            assert any(control.is_enabled() for control in player.controls(qid).all()), f"{qid} is still locked"
+            if q["kind"] in ("fill-in", "numeric"):
+                expect(player.controls(qid)).to_have_value("")
     # Mid-retake, Finish is secondary again and asks, naming the result that stands.
     if pkg.test_page_ids[0] == pkg.page_ids[-1]:
         finish = f.locator(FINISH)
@@ -386,8 +393,8 @@ def test_retake_says_what_it_does_before_and_after(browsing, built_package):
         f.locator(f'{CONFIRM} button[data-action="finish-cancel"]').click()
         expect(f.locator(CONFIRM)).not_to_be_visible()
     # Handing in again replaces the note with the result.
-    for qid, q in pkg.scored_questions.items():
-        player.answer(qid, q["correct"])
+    for qid in pkg.scored_questions:
+        player.answer(qid, right_answer(pkg, qid))
     player.submit_test()
     expect(note).to_have_count(0)
     expect(f.locator(TEST_RESULT)).to_contain_text("100")

@@ -17,17 +17,15 @@ import yaml
 from playwright.sync_api import expect
 
 from conftest import REPO, _unpack
+from learner import RESULT, RETAKE, SUBMIT, Learner
 from test_accessibility import OVERFLOW, axe_violations
-from test_scorm12_play import (FINISH, SHOWN_PAGE, TIME_OF_DAY, TIMESPAN, Player, assert_clean_session, calls,
-                               lms_cmi, moodle_violations, set_values)
+from test_scorm12_play import (FINISH, TIME_OF_DAY, TIMESPAN, assert_clean_session, calls, lms_cmi,
+                               moodle_violations, set_values)
 from ilmpack.build import build_course
 
 pytestmark = pytest.mark.browser
 
 FIXTURE = REPO / "tests" / "fixtures" / "every-kind"
-SUBMIT = 'button[data-action="submit-test"]'
-RETAKE = 'button[data-action="retake"]'
-RESULT = "[data-test-result]"
 
 # What a right answer is typed as (the config holds the accepted answers; these show the
 # learner's side: a decimal comma, another case).
@@ -58,90 +56,6 @@ def variant(lms_root, tmp_path_factory):
         return made[name]
 
     return make
-
-
-class Learner(Player):
-    """A learner who uses only the keyboard: focus moves by Tab or lands where the course puts
-    it; choices are made with Space, arrow keys, Enter and typing."""
-
-    @classmethod
-    def launch(cls, browsing, pkg, path, cmi):
-        page = browsing.new_page()
-        page.goto(f"{browsing.base_url}/harness.html")
-        page.evaluate("options => startLms(options)", {"cmi": cmi, "src": path})
-        frame = page.frame(name="sco")
-        learner = cls(page, frame, pkg)
-        expect(frame.locator(SHOWN_PAGE)).to_have_count(1)
-        return learner
-
-    def q(self, qid: str):
-        return self.frame.locator(f'[data-question="{qid}"]')
-
-    def press(self, locator, key: str) -> None:
-        locator.focus()
-        locator.press(key)
-
-    def next_page(self) -> None:
-        before = self.shown_page_id()
-        self.press(self.frame.locator('button[data-nav="next"]'), "Enter")
-        expect(self.frame.locator(SHOWN_PAGE)).not_to_have_attribute("data-page-id", before)
-
-    def give(self, qid: str, answer) -> None:
-        """Answer question qid with the keyboard; `answer` as the kind takes it (below)."""
-        q = self.package.config["questions"][qid]
-        kind, box = q["kind"], self.q(qid)
-        if kind in ("single", "true-false", "likert"):
-            self.press(box.locator(f'input[value="{answer[0]}"]'), "Space")
-        elif kind == "multiple":
-            for key in q["options"]:
-                want = key in answer
-                box_input = box.locator(f'input[value="{key}"]')
-                if box_input.is_checked() != want:
-                    self.press(box_input, "Space")
-        elif kind == "matching":
-            for source, target in zip(q["sources"], answer):
-                select = box.locator(f'select[data-source="{source}"]')
-                values = select.locator("option").evaluate_all("os => os.map(o => o.value)")
-                select.focus()
-                steps = values.index(target) - values.index(select.input_value())
-                for _ in range(abs(steps)):
-                    select.press("ArrowDown" if steps > 0 else "ArrowUp")
-                expect(select).to_have_value(target)
-        elif kind == "ordering":
-            for i, key in enumerate(answer):
-                shown = box.locator("li[data-item]").evaluate_all("ls => ls.map(l => l.dataset.item)")
-                up = box.locator(f'button[data-action="question-move-up"][data-item="{key}"]')
-                for _ in range(shown.index(key) - i):
-                    self.press(up, "Enter")
-                    expect(up).to_be_focused()
-            assert box.locator("li[data-item]").evaluate_all("ls => ls.map(l => l.dataset.item)") == list(answer)
-        else:  # fill-in, numeric
-            field = box.locator("input[data-answer]")
-            field.focus()
-            field.press("Control+A")
-            field.press("Delete")
-            self.page.keyboard.type(answer)
-            field.press("Tab")   # leaving the field is the change
-
-    def check(self, qid: str) -> None:
-        self.press(self.q(qid).locator('button[data-action="check"]'), "Enter")
-
-    def submit(self) -> None:
-        self.press(self.frame.locator(SUBMIT), "Enter")
-        expect(self.frame.locator(RESULT).first).to_be_visible()
-
-    def retake(self) -> None:
-        self.press(self.frame.locator(RETAKE), "Enter")
-        expect(self.frame.locator(SUBMIT)).to_be_visible()
-
-    def visible_test_ids(self) -> list[str]:
-        return self.frame.locator('[data-question][data-scored]:not([hidden])').evaluate_all(
-            "bs => bs.map(b => b.dataset.question)")
-
-    def leave(self) -> str:
-        """Close the player; returns the suspend_data the LMS keeps."""
-        self.page.evaluate("() => unloadSco()")
-        return self.lms_cmi()["suspend_data"]
 
 
 def right(q: dict, qid: str):

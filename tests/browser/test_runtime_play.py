@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from conftest import COURSE_DIR, LANG
 from ilmpack.build import check_course
 from ilmpack.targets.scorm12 import suspend_data_size
+from learner import counts, wrong_answer
 from test_scorm12_play import NOTICE, SHOWN_PAGE, Player, calls, lms_cmi, set_values
 
 pytestmark = pytest.mark.browser
@@ -40,12 +41,19 @@ def longest_path(case: dict) -> list[int]:
     return walk(case["start"])
 
 
-def longest(q: dict) -> list[str]:
-    """An answer whose saved form is longest: every option of a multiple-choice
-    question, one wrong option otherwise (so the test fails and a retake is offered)."""
+def longest(pkg, qid: str):
+    """An answer whose saved form is longest, and wrong (so the test fails and a retake is
+    offered): every option of a multiple-choice question, a fill-in answer of its longest with
+    every character escaped, a numeric answer as long as the field takes; a wrong answer of the
+    other kinds (their saved form has one length)."""
+    q = pkg.config["questions"][qid]
     if q["kind"] == "multiple":
         return list(q["options"])
-    return [k for k in q["options"] if k not in q["correct"]][:1]
+    if q["kind"] == "fill-in":
+        return "%" * q["maxLength"]          # 3 characters each when saved
+    if q["kind"] == "numeric":
+        return "1" * 20                      # the field takes 20 characters
+    return wrong_answer(pkg, qid)
 
 
 def test_state_written_has_the_length_the_build_predicts(browsing, built_package):
@@ -56,7 +64,7 @@ def test_state_written_has_the_length_the_build_predicts(browsing, built_package
     test_page = pkg.test_page_ids[0]
     for n, page_id in enumerate(pkg.page_ids):
         for qid, q in pkg.questions_on(page_id).items():
-            player.answer(qid, longest(q))
+            player.answer(qid, longest(pkg, qid))
             if not q["scored"]:
                 player.check_knowledge(qid)
         for rid, r in pkg.config.get("reflections", {}).items():
@@ -73,7 +81,7 @@ def test_state_written_has_the_length_the_build_predicts(browsing, built_package
             player.frame.locator('button[data-action="retake"]').click()
             for qid, q in pkg.questions_on(page_id).items():
                 if q["scored"]:
-                    player.answer(qid, longest(q))
+                    player.answer(qid, longest(pkg, qid))
         if n + 1 < len(pkg.page_ids):
             player.next()
     # Leaving the last page saves the draft too.
@@ -81,7 +89,9 @@ def test_state_written_has_the_length_the_build_predicts(browsing, built_package
     log = player.lms_log()
     written = [v for _, v in set_values(log, r"cmi\.suspend_data")][-1]
     raw = int([v for _, v in set_values(log, r"cmi\.core\.score\.raw")][-1])
-    correct = sum(1 for q in pkg.scored_questions.values() if sorted(longest(q)) == sorted(q["correct"]))
+    correct = sum(1 for qid, q in pkg.scored_questions.items()
+                  if counts(q) and q["kind"] in ("single", "multiple", "true-false")
+                  and sorted(longest(pkg, qid)) == sorted(q["correct"]))
     course = check_course(COURSE_DIR).course
     essential, worst = suspend_data_size(course, LANG, raw=raw, correct=correct, attempts=1)
     assert len(written) == worst, written

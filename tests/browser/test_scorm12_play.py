@@ -8,8 +8,8 @@ identifiers, 'incorrect' for 'wrong', and it lets LMSSetValue succeed after
 LMSFinish), so every LMS call the SCO makes is also checked against Moodle's
 rules (shared/moodle-facts.md) by `moodle_violations`.
 
-The answer key is read from the built page's runtime config (#ilmpack-config),
-never hard-coded.
+The answer key is read from the built page's runtime config (#ilmpack-config)
+and, for fill-in answers, the course source (learner.py), never hard-coded.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ import re
 
 import pytest
 from playwright.sync_api import expect
+
+from learner import INTERACTION_TYPE, Learner, counts, right_answer, scorm_response, wrong_answer
 
 
 pytestmark = pytest.mark.browser
@@ -144,6 +146,7 @@ def lms_cmi(package: BuiltPackage, entry: str = "ab-initio", **core) -> dict:
 
 
 def wrong_keys(q: dict) -> list[str]:
+    """Wrong option keys of a choice question (learner.wrong_answer does every kind)."""
     correct = set(q["correct"])
     others = [k for k in q["options"] if k not in correct]
     assert others, f"every option is correct, no wrong answer possible: {q}"
@@ -152,24 +155,14 @@ def wrong_keys(q: dict) -> list[str]:
     return others[:1]
 
 
-class Player:
-    """One launch of the SCO: in the LMS harness (tracked) or opened directly."""
-
-    def __init__(self, page, frame, package: BuiltPackage):
-        self.page = page
-        self.frame = frame
-        self.package = package
+class Player(Learner):
+    """One launch of the SCO: in the LMS harness (tracked) or opened directly. Answers are
+    given with the keyboard (learner.Learner), in the form right_answer/wrong_answer make."""
 
     @classmethod
-    def in_lms(cls, browsing: Browsing, package: BuiltPackage, cmi: dict, refuse=None) -> "Player":
-        page = browsing.new_page()
-        page.goto(f"{browsing.base_url}/harness.html")
-        page.evaluate("options => startLms(options)", {"cmi": cmi, "refuse": refuse})
-        frame = page.frame(name="sco")
-        assert frame is not None, "the harness did not create the SCO iframe"
-        player = cls(page, frame, package)
-        expect(frame.locator(SHOWN_PAGE)).to_have_count(1)
-        return player
+    def in_lms(cls, browsing: Browsing, package: BuiltPackage, cmi: dict, refuse=None,
+               path: str = "/sco/index.html") -> "Player":
+        return cls.launch(browsing, package, path, cmi, refuse)
 
     @classmethod
     def direct(cls, browsing: Browsing, package: BuiltPackage) -> "Player":
@@ -181,11 +174,6 @@ class Player:
 
     # --- what the learner sees and does
 
-    def shown_page_id(self) -> str:
-        shown = self.frame.locator(SHOWN_PAGE)
-        expect(shown).to_have_count(1)
-        return shown.get_attribute("data-page-id")
-
     def next(self) -> str:
         before = self.shown_page_id()
         self.frame.locator(NEXT).click()
@@ -195,9 +183,9 @@ class Player:
     def option(self, qid: str, key: str):
         return self.frame.locator(f'[data-question="{qid}"] input[value="{key}"]')
 
-    def answer(self, qid: str, keys: list[str]) -> None:
-        for key in keys:
-            self.option(qid, key).check()
+    def answer(self, qid: str, answer) -> None:
+        """Any kind: `answer` as Learner.give takes it (option keys for the choice kinds)."""
+        self.give(qid, answer)
 
     def check_knowledge(self, qid: str) -> None:
         self.frame.locator(f'[data-question="{qid}"] button[data-action="check"]').click()
@@ -215,8 +203,10 @@ class Player:
     def play_to_the_end(self, *, right: bool | set, start: int = 0) -> int:
         """From page index `start` (shown now), visit every page with Next,
         answer each knowledge check right, answer the scored test right or
-        wrong (or right only the question ids in a set) and submit it. Returns
-        the number of LMS calls made before the test was submitted."""
+        wrong (or right only the question ids in a set) and submit it (a
+        likert item gets the top of its scale when right, the bottom when
+        wrong). Returns the number of LMS calls made before the test was
+        submitted."""
         calls_before_submit = None
         pages = self.package.page_ids
         test_pages = set(self.package.test_page_ids)
@@ -228,30 +218,19 @@ class Player:
             questions = self.package.questions_on(page_id)
             for qid, q in questions.items():
                 if not q["scored"]:
-                    self.answer(qid, q["correct"])
+                    self.answer(qid, right_answer(self.package, qid))
                     self.check_knowledge(qid)
             if page_id in test_pages:
                 for qid, q in questions.items():
                     if q["scored"]:
                         ok = qid in right if isinstance(right, set) else right
-                        self.answer(qid, q["correct"] if ok else wrong_keys(q))
+                        self.answer(qid, right_answer(self.package, qid) if ok else wrong_answer(self.package, qid))
                 calls_before_submit = len(self.lms_log())
                 self.submit_test()
             if n + 1 < len(pages):
                 self.next()
         return calls_before_submit
 
-    # --- what the LMS holds
-
-    def lms_log(self) -> list[dict]:
-        return self.page.evaluate("() => window.lmsLog")
-
-    def lms_cmi(self) -> dict:
-        return self.page.evaluate("() => lmsState()")["cmi"]["cmi"]
-
-    def leave(self) -> None:
-        """The learner closes the player: the SCO document is unloaded."""
-        self.page.evaluate("() => unloadSco()")
 
 
 def calls(log, fn, element=None):
@@ -274,13 +253,6 @@ def interaction_for(cmi: dict, qid: str) -> dict | None:
         if iid == qid or re.fullmatch(rf".*[-_.:/]{re.escape(qid)}", iid):
             found = inter
     return found
-
-
-def response_keys(q: dict, response: str) -> set[str]:
-    keys = {k.strip() for k in response.split(",") if k.strip()}
-    if q["kind"] == "true-false":
-        keys = {{"1": "t", "true": "t", "0": "f", "false": "f"}.get(k, k) for k in keys}
-    return keys
 
 
 def assert_clean_session(log: list[dict]) -> None:
@@ -337,9 +309,9 @@ def test_play_to_the_end_all_right_passes(browsing, built_package):
     for qid, q in pkg.scored_questions.items():
         inter = interaction_for(cmi, qid)
         assert inter is not None, f"no interaction journaled for scored question {qid}"
-        assert inter["result"] == "correct", f"{qid}: {inter}"
-        assert inter["type"] == ("true-false" if q["kind"] == "true-false" else "choice")
-        assert response_keys(q, inter["student_response"]) == set(q["correct"]), f"{qid}: {inter}"
+        assert inter["result"] == ("correct" if counts(q) else "neutral"), f"{qid}: {inter}"
+        assert inter["type"] == INTERACTION_TYPE[q["kind"]], f"{qid}: {inter}"
+        assert inter["student_response"] == scorm_response(pkg, qid, right_answer(pkg, qid)), f"{qid}: {inter}"
 
     browsing.assert_no_page_errors()
 
@@ -365,8 +337,8 @@ def test_all_wrong_fails_with_score(browsing, built_package):
     for qid, q in pkg.scored_questions.items():
         inter = interaction_for(cmi, qid)
         assert inter is not None, f"no interaction journaled for scored question {qid}"
-        assert inter["result"] == "wrong", f"{qid}: {inter}"
-        assert response_keys(q, inter["student_response"]) == set(wrong_keys(q)), f"{qid}: {inter}"
+        assert inter["result"] == ("wrong" if counts(q) else "neutral"), f"{qid}: {inter}"
+        assert inter["student_response"] == scorm_response(pkg, qid, wrong_answer(pkg, qid)), f"{qid}: {inter}"
     browsing.assert_no_page_errors()
 
 
@@ -389,7 +361,7 @@ def test_leave_half_way_then_resume(browsing, built_package):
     for _ in range(n):
         first.next()
     assert first.shown_page_id() == page_id
-    first.answer(qid, q["correct"])
+    first.answer(qid, right_answer(pkg, qid))
     first.check_knowledge(qid)
     first.leave()
 
@@ -416,8 +388,7 @@ def test_leave_half_way_then_resume(browsing, built_package):
         },
     )
     expect(second.frame.locator(SHOWN_PAGE)).to_have_attribute("data-page-id", page_id)
-    for key in q["correct"]:
-        expect(second.option(qid, key)).to_be_checked()
+    assert second.given(qid) == right_answer(pkg, qid)
     log2 = second.lms_log()
     assert len(calls(log2, "LMSInitialize")) == 1
     assert not moodle_violations(log2), moodle_violations(log2)
@@ -502,7 +473,7 @@ def test_mastery_score_from_the_lms_wins_over_the_manifest(browsing, built_packa
     """An admin lowers the mastery score in the LMS: a score between 50 and the manifest's
     mastery score now passes."""
     pkg = built_package
-    scored = list(pkg.scored_questions)
+    scored = [qid for qid, q in pkg.scored_questions.items() if counts(q)]
     right = -(-len(scored) * 6 // 10)                  # 60 %, rounded up to a whole question
     percent = round(100 * right / len(scored))
     assert 50 <= percent < float(pkg.mastery_score), "the manifest's mastery score must fail this score for the test to mean anything"
@@ -527,8 +498,8 @@ def test_test_before_all_pages_keeps_incomplete_until_pages_are_seen(browsing, b
     player = Player.in_lms(browsing, pkg, lms_cmi(pkg))
     player.frame.locator(f'a[data-goto="{test_page}"]').click()
     expect(player.frame.locator(SHOWN_PAGE)).to_have_attribute("data-page-id", test_page)
-    for qid, q in pkg.scored_questions.items():
-        player.answer(qid, q["correct"])
+    for qid in pkg.scored_questions:
+        player.answer(qid, right_answer(pkg, qid))
     player.submit_test()
     log = player.lms_log()
     assert not set_values(log, r"cmi\.core\.score\..*"), "a score was reported before every page was seen"

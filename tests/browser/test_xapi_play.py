@@ -20,6 +20,7 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import COURSE_DIR, REPO, STEP_TIMEOUT_MS, Browsing, _unavailable, read_runtime_config
+from learner import Learner as Hands, right_answer, wrong_answer
 from xapi_lms import CMI5, Ralph, XapiLms
 
 pytestmark = pytest.mark.browser
@@ -108,6 +109,7 @@ class Learner:
         browsing._contexts.append(self.context)
         self.browsing = browsing
         self.config = config
+        self.source = COURSE_DIR    # the sample's fill-in answers (learner.fill_in_answers)
         self.page = None
 
     def open(self, url: str):
@@ -138,9 +140,8 @@ class Learner:
             for qid, q in self.config["questions"].items():
                 if q["page"] != page_id or not answer:
                     continue
-                keys = q["correct"] if right or not q["scored"] else _wrong(q)
-                for key in keys:
-                    self.page.locator(f'[data-question="{qid}"] input[value="{key}"]').check()
+                hands = Hands(self.page, self.page.main_frame, self)
+                hands.give(qid, right_answer(self, qid) if right or not q["scored"] else wrong_answer(self, qid))
                 if not q["scored"]:
                     self.page.locator(f'[data-question="{qid}"] button[data-action="check"]').click()
             if answer and any(q["scored"] and q["page"] == page_id for q in self.config["questions"].values()):
@@ -154,11 +155,6 @@ class Learner:
     def leave(self) -> None:
         """The learner closes the tab (pagehide, not into the back/forward cache)."""
         self.page.close(run_before_unload=True)
-
-
-def _wrong(q: dict) -> list[str]:
-    others = [k for k in q["options"] if k not in q["correct"]]
-    return others if q["kind"] == "multiple" else others[:1]
 
 
 # ---------------------------------------------------------------------------
