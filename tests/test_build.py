@@ -33,10 +33,11 @@ def manifest_of(zip_path: Path) -> etree._Element:
 
 
 def test_one_package_per_language_named_by_id_and_lang(sample_zips):
-    assert sorted(p.name for p in sample_zips.values()) == ["likestilling-nb-scorm12.zip", "likestilling-nn-scorm12.zip"]
+    assert sorted(p.name for p in sample_zips.values()) == [
+        "likestilling-en-scorm12.zip", "likestilling-nb-scorm12.zip", "likestilling-nn-scorm12.zip"]
 
 
-@pytest.mark.parametrize("lang", ["nb", "nn"])
+@pytest.mark.parametrize("lang", ["nb", "nn", "en"])
 def test_manifest_is_first_and_valid_against_the_xsds(sample_zips, lang):
     with zipfile.ZipFile(sample_zips[lang]) as zf:
         assert zf.namelist()[0] == "imsmanifest.xml"
@@ -95,7 +96,7 @@ def test_manifest_matches_golden_file(sample_zips, request):
     assert element_facts(built) == element_facts(etree.parse(str(GOLDEN)).getroot())
 
 
-@pytest.mark.parametrize("lang", ["nb", "nn"])
+@pytest.mark.parametrize("lang", ["nb", "nn", "en"])
 def test_every_file_listed_once_and_none_missing(sample_zips, lang):
     m = manifest_of(sample_zips[lang])
     listed = m.xpath("//cp:file/@href", namespaces=NS)
@@ -146,6 +147,33 @@ def test_launch_page_rewrites_media_and_embeds_config(sample_zips):
     assert 'id="ilmpack-config"' in html and '<html lang="nn"' in html
     assert "Kvifor dette gjeld deg" in html  # the nynorsk module title
 
+
+
+def test_english_package_is_in_english_with_english_media_only(sample_zips):
+    with zipfile.ZipFile(sample_zips["en"]) as zf:
+        names = set(zf.namelist())
+        html = zf.read("index.html").decode("utf-8")
+        handout = zf.read("handouts/samtale-tjenesten-var.html").decode("utf-8")
+    assert {n for n in names if n.startswith("media/")} == {
+        "media/arbeidsmate.svg", "media/likeverdige-plakat-en.png", "media/likeverdige-en.mp4", "media/likeverdige-en.vtt",
+        "media/likeverdige-synstolket-en.mp4", "media/likeverdige-synstolket-en.vtt", "media/intervju-en.m4a"}
+    assert '<html lang="en"' in html and '<html lang="en"' in handout
+    assert '<track kind="captions" src="media/likeverdige-en.vtt" srclang="en" label="English" default>' in html
+    assert "Why this concerns you" in html and "Who is our service made for?" in handout
+    m = manifest_of(sample_zips["en"])
+    assert m.xpath("string(//cp:item/cp:title)", namespaces=NS) == "Equality, inclusion and diversity"
+
+
+@pytest.mark.parametrize("lang", ["nb", "nn", "en"])
+def test_sample_film_captions_are_the_words_of_its_transcript(lang):
+    """Each caption cue, of the film and of its described version, is said or shown in the page's transcript."""
+    page = (SAMPLE / lang / "07-film.md").read_text(encoding="utf-8")
+    transcript = " ".join(yaml.safe_load(page.split("```film\n")[1].split("```")[0])["transcript"].split())
+    for name in (f"likeverdige-{lang}.vtt", f"likeverdige-synstolket-{lang}.vtt"):
+        cues = (SAMPLE / "media" / name).read_text(encoding="utf-8").split("\n\n")[1:]
+        texts = [" ".join(c.strip().splitlines()[2:]) for c in cues if c.strip()]
+        assert len(texts) >= 12
+        assert [t for t in texts if t not in transcript] == [], name
 
 def test_failed_build_keeps_the_previous_package(make_course, tmp_path):
     root = make_course()

@@ -42,7 +42,7 @@ def test_summary_of_a_cmi5_package(built):
 
     summary = package_summary(built["cmi5"])
     assert (summary["title"], summary["standard"], summary["languages"], summary["mastery_score"]) == (
-        "Likestilling, inkludering og mangfold", "cmi5", ["nb", "nn"], 80)
+        "Likestilling, inkludering og mangfold", "cmi5", ["en", "nb", "nn"], 80)
 
 
 def test_unzipped_folder_is_checked_too(built, tmp_path):

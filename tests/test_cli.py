@@ -66,7 +66,7 @@ def test_validate_reports_ok(runner):
     result = runner.invoke(main, ["validate", str(SAMPLE)])
     assert result.exit_code == 0
     pages = sum(len(m["pages"]) for m in yaml.safe_load((SAMPLE / "course.yaml").read_text(encoding="utf-8"))["modules"])
-    assert result.output.endswith(f": ok ({pages} pages in nb, nn)\n")
+    assert result.output.endswith(f": ok ({pages} pages in nb, nn, en)\n")
 
 
 def test_new_course_validates_and_builds_as_generated(runner, tmp_path, monkeypatch):

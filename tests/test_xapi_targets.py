@@ -38,7 +38,7 @@ def config_of(zip_path: Path) -> dict:
 
 def test_format_all_writes_every_format_for_every_language_named_by_format(all_zips):
     assert sorted(p.name for p in all_zips.values()) == [
-        f"likestilling-{lang}-{fmt}.zip" for lang in ("nb", "nn") for fmt in ("cmi5", "scorm12", "tincan")]
+        f"likestilling-{lang}-{fmt}.zip" for lang in ("en", "nb", "nn") for fmt in ("cmi5", "scorm12", "tincan")]
 
 
 def test_unknown_format_names_the_choices(tmp_path):
@@ -47,7 +47,7 @@ def test_unknown_format_names_the_choices(tmp_path):
     assert str(e.value.format_message()) == "unknown format 'aicc'; choose one of scorm12, cmi5, tincan or all"
 
 
-@pytest.mark.parametrize("lang", ["nb", "nn"])
+@pytest.mark.parametrize("lang", ["nb", "nn", "en"])
 def test_cmi5_xml_at_the_root_valid_against_course_structure_xsd(all_zips, lang):
     with zipfile.ZipFile(all_zips[("cmi5", lang)]) as zf:
         assert zf.namelist()[0] == "cmi5.xml"
@@ -66,9 +66,9 @@ def test_cmi5_ids_moveon_mastery_and_every_language(all_zips):
     assert (au.get("moveOn"), au.get("masteryScore"), au.get("launchMethod")) == ("Passed", "0.8", "AnyWindow")
     assert au.findtext("c:url", namespaces=C5) == "index.html"
     # the package's own language first, then the others
-    assert [ls.get("lang") for ls in au.findall("c:title/c:langstring", C5)] == ["nn", "nb"]
+    assert [ls.get("lang") for ls in au.findall("c:title/c:langstring", C5)] == ["nn", "nb", "en"]
     assert au.findtext("c:title/c:langstring[@lang='nb']", namespaces=C5) == "Likestilling, inkludering og mangfold"
-    assert len(course.findall("c:description/c:langstring", C5)) == 2
+    assert len(course.findall("c:description/c:langstring", C5)) == 3
 
 
 def test_cmi5_without_a_test_moves_on_completed_without_mastery(make_course, tmp_path):
@@ -103,7 +103,7 @@ def test_iri_base_must_be_a_web_address(make_course):
         "demo/course.yaml:21:13: xapi.iri_base: 'kurs.example.no' must be a web address your organisation controls")
 
 
-@pytest.mark.parametrize("lang", ["nb", "nn"])
+@pytest.mark.parametrize("lang", ["nb", "nn", "en"])
 def test_tincan_xml_valid_with_one_launchable_activity(all_zips, lang):
     tree = etree.fromstring(read(all_zips[("tincan", lang)], "tincan.xml"))
     assert xapi_schema_errors("tincan", tree) == []
@@ -132,9 +132,9 @@ def test_runtime_config_carries_interaction_definitions_in_every_language(all_zi
     d = config["xapi"]["interactions"]["t-grunnlag"]
     assert d["interactionType"] == "choice"
     assert d["type"] == "http://adlnet.gov/expapi/activities/cmi.interaction"
-    assert set(d["name"]) == {"nb", "nn"}
+    assert set(d["name"]) == {"nb", "nn", "en"}
     assert d["correctResponsesPattern"] == ["a[,]c[,]e"]
-    assert all(set(c["description"]) == {"nb", "nn"} for c in d["choices"])
+    assert all(set(c["description"]) == {"nb", "nn", "en"} for c in d["choices"])
     tf = config["xapi"]["interactions"]["q-uten-funn"]
     assert (tf["interactionType"], tf["correctResponsesPattern"]) == ("true-false", ["false"])
     assert config["xapi"]["course"] == "https://ilmpack.invalid/courses/likestilling/nb"
