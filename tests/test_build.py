@@ -175,6 +175,13 @@ def test_sample_film_captions_are_the_words_of_its_transcript(lang):
         assert len(texts) >= 12
         assert [t for t in texts if t not in transcript] == [], name
 
+
+def test_sample_media_stay_small():
+    """The brief: media small enough that the repository stays under 5 MB with three languages."""
+    sizes = {p.name: p.stat().st_size for p in (SAMPLE / "media").iterdir() if p.suffix != ".py"}
+    assert sum(sizes.values()) < 3_000_000, sizes
+    assert {name: size for name, size in sizes.items() if size > 400_000} == {}
+
 def test_failed_build_keeps_the_previous_package(make_course, tmp_path):
     root = make_course()
     out = tmp_path / "out"
