@@ -133,3 +133,45 @@ def test_the_direct_binding_renders_as_the_cmarkgfm_library_does():
 
     text = (FIXTURE / "nb" / "01-tekst.md").read_text(encoding="utf-8")
     assert gfm.to_html(text) == cmarkgfm.markdown_to_html_with_extensions(text, gfm.CMARK_OPT_UNSAFE, list(gfm.EXTENSIONS))
+
+
+def _rendered_body(make_course, page_text: str, **course):
+    from coursekit import TEST_NB, course_data
+
+    root = make_course(course=course_data(**course), files={"nb/01-start.md": page_text, "nb/02-test.md": TEST_NB})
+    checked = check_course(root)
+    html = render_course(checked.course, "nb").files["index.html"].decode("utf-8")
+    return html, checked.warnings
+
+
+PAGE = "---\ntitle: Første side\n---\n"
+
+
+def test_trusted_raw_html_is_kept_as_written_even_inside_markdown_features(make_course):
+    svg = '<svg viewBox="0 0 2 1" role="img" aria-label="Flagg"><rect width="1" height="1"/></svg>'
+    text = (PAGE + f"Et flagg: {svg}\n\n> [!NOTE]\n> Se <a class=\"x\" href=\"https://ldo.no\">LDO</a>.\n\n"
+            "<table><tr><td>rå</td></tr></table>\n")
+    html, _ = _rendered_body(make_course, text, trusted_html=True)
+    assert svg in html  # not parsed and written out again: viewBox keeps its case, <rect/> its slash
+    assert '<a class="x" href="https://ldo.no">LDO</a>' in html
+    assert "<table><tr><td>rå</td></tr></table>" in html
+
+
+def test_raw_html_the_engine_passes_through_is_still_cleaned(make_course):
+    text = (PAGE + "[klikk](javascript:alert(1)) og <https://ldo.no>\n\n"
+            '<div onclick="steal()">\n\n**fet** inni\n\n</div>\n\n<iframe src="https://evil.example"></iframe>\n')
+    html, warnings = _rendered_body(make_course, text)
+    assert "javascript" not in html and "steal" not in html and "<iframe" not in html
+    assert "<div>\n<p><strong>fet</strong> inni</p>\n</div>" in html
+    assert [w.line for w in warnings] == [4, 6, 12]  # the link, the handler, the <iframe>
+
+
+def test_raw_html_left_open_costs_one_pass_and_spoils_no_markdown_link(make_course):
+    """An <a>, <table> or <blockquote> opened in raw HTML and never closed: the helpers pair tags in
+    one pass, so a long page of them renders at once and the Markdown after them still works."""
+    hostile = '<a href="https://x.no">a\n' * 20_000 + "<table>\n<thead>\n<tr>\n<th>a</th>\n</tr>\n</thead>\n" * 5_000
+    text = PAGE + hostile + "\n\n> [!TIP]\n> Les [loven](https://lovdata.no).\n"
+    html, _ = _rendered_body(make_course, text, trusted_html=True)
+    assert html.count('rel="noopener noreferrer" target="_blank"') == 20_001
+    assert ('<aside class="ilm-alert ilm-alert-tip" role="note">' in html
+            and "loven<span class=\"ilm-visually-hidden\"> (åpnes i ny fane)</span></a>" in html)

@@ -46,8 +46,9 @@ def scan_alert(line: str, lineno: int, previous: str, file: str) -> Problem | No
 
 # A quote whose first paragraph is the marker line alone (the marker may end in a hard break).
 ALERT_QUOTE = re.compile(r"<blockquote>\n<p>\[!(?P<kind>" + "|".join(ALERT_KINDS) + r")\](?:<br />)?(?P<end>\n|</p>\n)", re.I)
-QUOTE_TAG = re.compile(r"<(/?)blockquote>")
-TABLE = re.compile(r"<table>\n<thead>\n<tr>\n(?P<head>(?:<th[^>\n]*>[^\n]*\n)*?)</tr>\n</thead>\n(?P<body>.*?)</table>", re.S)
+QUOTE_TAG = re.compile(r"<blockquote>\n|</blockquote>")
+TABLE_TAG = re.compile(r"<table>\n<thead>\n|</table>")
+TABLE = re.compile(r"<table>\n<thead>\n<tr>\n(?P<head>(?:<th[^>\n]*>[^\n]*\n)*?)</tr>\n</thead>\n(?P<body>.*)</table>", re.S)
 HEAD_CELL = re.compile(r"^<th[^>]*>(.*)</th>$", re.M)
 ROW = re.compile(r"<tr>\n(.*?)</tr>", re.S)
 CELL = re.compile(r"<(?P<tag>t[hd])(?P<attrs>[^>\n]*)>")
@@ -55,13 +56,16 @@ TAG = re.compile(r"<[^>]*>")
 # A column's alignment (`|:--:|`) becomes a class: the pages' Content-Security-Policy runs no inline style.
 ALIGN = re.compile(r'<(t[hd]) align="(left|center|right)">')
 
+# Each helper reads the page once, front to back, pairing each opening tag with its closing one:
+# raw HTML that never closes a tag cannot make it scan the rest of the page again and again.
+
 
 def content_helpers(html: str, labels: dict) -> str:
     """Alerts and stacking tables in the HTML of a page (labels: the alert labels per kind)."""
     if "[!" in html:
         html = alerts(html, labels)
     if "<table>" in html:
-        html = TABLE.sub(_stack, ALIGN.sub(r'<\1 class="ilm-align-\2">', html))
+        html = tables(ALIGN.sub(r'<\1 class="ilm-align-\2">', html))
     return html
 
 
@@ -73,23 +77,35 @@ def alert_labels(strings: dict | None) -> dict:
 
 def alerts(html: str, labels: dict) -> str:
     """`> [!NOTE]` and the quote it starts -> <aside class="ilm-alert ..." role="note"> with its label."""
-    out, pos = [], 0
-    while (m := ALERT_QUOTE.search(html, pos)) is not None:
-        depth, close = 1, None
-        for tag in QUOTE_TAG.finditer(html, m.end()):
-            depth += -1 if tag.group(1) else 1
-            if depth == 0:
-                close = tag
-                break
-        if close is None:  # not a quote cmark-gfm wrote: leave it
-            break
-        kind = m.group("kind").lower()
-        out += [html[pos:m.start()],
-                f'<aside class="ilm-alert ilm-alert-{kind}" role="note">\n<p class="ilm-alert-title">'
-                f'<span aria-hidden="true" class="ilm-alert-icon"></span>{escape(labels[kind], quote=False)}</p>\n',
-                "<p>" if m.group("end") == "\n" else "",  # the body goes on in the marker's paragraph
-                alerts(html[m.end():close.start()], labels), "</aside>"]
-        pos = close.end()
+    out, pos, open_quotes = [], 0, []  # open_quotes: for each open quote, whether it is an alert
+    for tag in QUOTE_TAG.finditer(html):
+        if tag.group() == "</blockquote>":
+            if open_quotes and open_quotes.pop():
+                out += [html[pos:tag.start()], "</aside>"]
+                pos = tag.end()
+            continue
+        m = ALERT_QUOTE.match(html, tag.start())
+        open_quotes.append(m is not None)
+        if m:
+            kind = m.group("kind").lower()
+            out += [html[pos:m.start()],
+                    f'<aside class="ilm-alert ilm-alert-{kind}" role="note">\n<p class="ilm-alert-title">'
+                    f'<span aria-hidden="true" class="ilm-alert-icon"></span>{escape(labels[kind], quote=False)}</p>\n',
+                    "<p>" if m.group("end") == "\n" else ""]  # the body goes on in the marker's paragraph
+            pos = m.end()
+    return "".join(out) + html[pos:]
+
+
+def tables(html: str) -> str:
+    """Each table cmark-gfm wrote, from `<table>` to its `</table>`, through _stack."""
+    out, pos, start = [], 0, None
+    for tag in TABLE_TAG.finditer(html):
+        if tag.group() != "</table>":
+            start = tag.start()
+        elif start is not None:
+            m = TABLE.fullmatch(html, start, tag.end())
+            out += [html[pos:start], _stack(m) if m else html[start:tag.end()]]
+            pos, start = tag.end(), None
     return "".join(out) + html[pos:]
 
 

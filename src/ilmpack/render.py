@@ -246,7 +246,7 @@ def _render(env: Environment, name: str, context: dict) -> str:
         raise CourseError(undefined_problem(e, dirs)) from e
 
 
-A_LINK = re.compile(r'<a href="(?P<url>[^"]*)"(?P<title> title="[^"]*")?>(?P<text>.*?)</a>', re.S)
+A_TAG = re.compile(r'<a href="(?P<url>[^"]*)"(?P<title> title="[^"]*")?>|(?P<close></a>)')
 IMAGE = re.compile(r'<img src="(?P<url>[^"]*)"')
 HEADING = re.compile(r"<(/?)h([1-6])>")
 
@@ -269,25 +269,33 @@ class PageMarkdown:
         if levels and min(levels) == 1:  # the page title is the only h1
             html = HEADING.sub(lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + 1)}>", html)
         html = IMAGE.sub(lambda m: f'<img src="{self._local(m.group("url"), page)}"', html)
-        return A_LINK.sub(lambda m: self._link(m, page), html)
+        return self._links(html, page)
 
     def _local(self, url: str, page: Page) -> str:
         """The URL as the package has it (cmark-gfm writes it HTML-escaped)."""
         raw = unescape(url)
         return escape(self._rewrite(raw, page)) if is_local(raw) else url
 
-    def _link(self, m: re.Match, page: Page) -> str:
-        href = self._local(m.group("url"), page)
-        title = m.group("title") or ""
-        if not href:
-            return m.group(0)
-        if href.startswith("#"):
-            extra = f' data-page-link="{href[len("#page-"):]}"' if href.startswith("#page-") else ""
-            return f'<a href="{href}"{title}{extra}>{m.group("text")}</a>'
-        # A web page or a packaged file (a PDF, say) opens in a tab of its own: followed in the
-        # LMS's frame it would replace the course and end the learner's session.
-        return (f'<a href="{href}" rel="noopener noreferrer" target="_blank"{title}>'
-                f'{m.group("text")}{self.hint}</a>')
+    def _links(self, html: str, page: Page) -> str:
+        """Each link's href rewritten; a link leaving the page opens a new tab and says so before its </a>."""
+        out, pos, hint_due = [], 0, False
+        for m in A_TAG.finditer(html):  # one pass: a raw <a> left open cannot make it scan again
+            if m.group("close"):
+                if hint_due:
+                    out += [html[pos:m.start()], self.hint]
+                    pos, hint_due = m.start(), False
+                continue
+            href, title = self._local(m.group("url"), page), m.group("title") or ""
+            if not href or href.startswith("#"):
+                extra = f' data-page-link="{href[len("#page-"):]}"' if href.startswith("#page-") else ""
+                tag, hint_due = f'<a href="{href}"{title}{extra}>', False
+            else:
+                # A web page or a packaged file (a PDF, say) opens in a tab of its own: followed in
+                # the LMS's frame it would replace the course and end the learner's session.
+                tag, hint_due = f'<a href="{href}" rel="noopener noreferrer" target="_blank"{title}>', True
+            out += [html[pos:m.start()], tag]
+            pos = m.end()
+        return "".join(out) + html[pos:]
 
     def _rewrite(self, url: str, page: Page) -> str:
         target, _, fragment = url.partition("#")
