@@ -175,3 +175,15 @@ def test_raw_html_left_open_costs_one_pass_and_spoils_no_markdown_link(make_cour
     assert html.count('rel="noopener noreferrer" target="_blank"') == 20_001
     assert ('<aside class="ilm-alert ilm-alert-tip" role="note">' in html
             and "loven<span class=\"ilm-visually-hidden\"> (åpnes i ny fane)</span></a>" in html)
+
+
+def test_a_web_address_in_a_question_opens_in_a_new_tab_and_says_so(make_course):
+    from coursekit import PAGE_NB
+
+    page = PAGE_NB.replace("prompt: Hva er riktig?", "prompt: Hva sier https://lovdata.no om ~~dette~~?")
+    html, _ = _rendered_body(make_course, page)
+    prompt = lxml.html.fromstring(html).xpath('//*[@data-question="q-sjekk"]//legend')[0]
+    (a,) = prompt.xpath(".//a")
+    assert (a.get("href"), a.get("target"), a.get("rel")) == ("https://lovdata.no", "_blank", "noopener noreferrer")
+    assert a.text_content() == "https://lovdata.no (åpnes i ny fane)"
+    assert prompt.xpath("string(.//del)") == "dette"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from html import escape, unescape
@@ -154,7 +155,7 @@ def render_page(env, md: PageMarkdown, course, page: Page, strings, entries, num
     if not course.trusted_html:
         html = clean_html(html)
     about = {"id": course.id, "title": course.title[page.lang]}  # what a page of its own (a handout) says of the course
-    where = BlockPage(page.id, page.lang, page.is_test, partial(inline_markdown, trusted=course.trusted_html),
+    where = BlockPage(page.id, page.lang, page.is_test, partial(inline_markdown, trusted=course.trusted_html, new_tab=strings.get("new_tab", "opens in a new tab")),
                       file=partial(_package_file, course, page, sco),
                       write=lambda path, name, context: _write(env, sco, path, name, {"lang": page.lang, "strings": strings,
                                                                                       "course": about, **context}),
@@ -193,14 +194,20 @@ def _write(env: Environment, sco: RenderedSco, path: str, name: str, context: di
 _BLOCK_START = re.compile(r"^(\s*)(\d+[.)]|[-*+>#])(?=\s|$)")
 
 
-def inline_markdown(text: str, trusted: bool = False) -> Markup:
-    """Markdown of a short text (prompt, option), without the wrapping paragraph."""
+def inline_markdown(text: str, trusted: bool = False, new_tab: str | None = None) -> Markup:
+    """Markdown of a short text (prompt, option), without the wrapping paragraph.
+
+    With `new_tab` (the interface text), a web link opens in a new tab and says so, as on a page:
+    followed in the LMS's frame it would replace the course.
+    """
     if not text:
         return Markup("")
     if "\n" not in text.strip():
         # One line is a phrase, never a list, heading or quote: "1. januar 2018" stays a date.
         text = _BLOCK_START.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], text, count=1)
     html = to_html(text).rstrip("\n")
+    if new_tab is not None and "<a " in html:
+        html = link_targets(html, lambda url: url, _hint(new_tab))
     html = html if trusted else clean_html(html)
     m = re.fullmatch(r"<p>(.*)</p>", html, flags=re.S)
     return Markup(m.group(1) if m and "<p>" not in m.group(1) else html)
@@ -251,6 +258,32 @@ IMAGE = re.compile(r'<img src="(?P<url>[^"]*)"')
 HEADING = re.compile(r"<(/?)h([1-6])>")
 
 
+def _hint(new_tab: str) -> str:
+    return f'<span class="ilm-visually-hidden"> ({escape(new_tab, quote=False)})</span>'
+
+
+def link_targets(html: str, local: Callable[[str], str], hint: str) -> str:
+    """Each link's href through `local`; a link leaving the page opens a new tab and says so before its </a>."""
+    out, pos, hint_due = [], 0, False
+    for m in A_TAG.finditer(html):  # one pass: a raw <a> left open cannot make it scan again
+        if m.group("close"):
+            if hint_due:
+                out += [html[pos:m.start()], hint]
+                pos, hint_due = m.start(), False
+            continue
+        href, title = local(m.group("url")), m.group("title") or ""
+        if not href or href.startswith("#"):
+            extra = f' data-page-link="{href[len("#page-"):]}"' if href.startswith("#page-") else ""
+            tag, hint_due = f'<a href="{href}"{title}{extra}>', False
+        else:
+            # A web page or a packaged file (a PDF, say) opens in a tab of its own: followed in
+            # the LMS's frame it would replace the course and end the learner's session.
+            tag, hint_due = f'<a href="{href}" rel="noopener noreferrer" target="_blank"{title}>', True
+        out += [html[pos:m.start()], tag]
+        pos = m.end()
+    return "".join(out) + html[pos:]
+
+
 class PageMarkdown:
     """A page's Markdown -> HTML: GitHub's rendering, the content helpers, links that work in the package.
 
@@ -261,7 +294,7 @@ class PageMarkdown:
 
     def __init__(self, course: Course, sco: RenderedSco, page_ids: dict, new_tab: str, labels: dict):
         self.course, self.sco, self.page_ids, self.labels = course, sco, page_ids, labels
-        self.hint = f'<span class="ilm-visually-hidden"> ({escape(new_tab, quote=False)})</span>'
+        self.hint = _hint(new_tab)
 
     def convert(self, page: Page) -> str:
         html = content_helpers(to_html(page.markdown), self.labels)
@@ -269,33 +302,12 @@ class PageMarkdown:
         if levels and min(levels) == 1:  # the page title is the only h1
             html = HEADING.sub(lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + 1)}>", html)
         html = IMAGE.sub(lambda m: f'<img src="{self._local(m.group("url"), page)}"', html)
-        return self._links(html, page)
+        return link_targets(html, lambda url: self._local(url, page), self.hint)
 
     def _local(self, url: str, page: Page) -> str:
         """The URL as the package has it (cmark-gfm writes it HTML-escaped)."""
         raw = unescape(url)
         return escape(self._rewrite(raw, page)) if is_local(raw) else url
-
-    def _links(self, html: str, page: Page) -> str:
-        """Each link's href rewritten; a link leaving the page opens a new tab and says so before its </a>."""
-        out, pos, hint_due = [], 0, False
-        for m in A_TAG.finditer(html):  # one pass: a raw <a> left open cannot make it scan again
-            if m.group("close"):
-                if hint_due:
-                    out += [html[pos:m.start()], self.hint]
-                    pos, hint_due = m.start(), False
-                continue
-            href, title = self._local(m.group("url"), page), m.group("title") or ""
-            if not href or href.startswith("#"):
-                extra = f' data-page-link="{href[len("#page-"):]}"' if href.startswith("#page-") else ""
-                tag, hint_due = f'<a href="{href}"{title}{extra}>', False
-            else:
-                # A web page or a packaged file (a PDF, say) opens in a tab of its own: followed in
-                # the LMS's frame it would replace the course and end the learner's session.
-                tag, hint_due = f'<a href="{href}" rel="noopener noreferrer" target="_blank"{title}>', True
-            out += [html[pos:m.start()], tag]
-            pos = m.end()
-        return "".join(out) + html[pos:]
 
     def _rewrite(self, url: str, page: Page) -> str:
         target, _, fragment = url.partition("#")
