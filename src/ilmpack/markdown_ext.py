@@ -43,7 +43,6 @@ def scan_alert(line: str, lineno: int, previous: str, file: str) -> Problem | No
                    f"{', '.join(names[:-1])} and {names[-1]} (as written, it shows as a plain quote)", warning=True)
 
 
-
 # A quote whose first paragraph is the marker line alone (the marker may end in a hard break).
 ALERT_QUOTE = re.compile(r"<blockquote>\n<p>\[!(?P<kind>" + "|".join(ALERT_KINDS) + r")\](?:<br />)?(?P<end>\n|</p>\n)", re.I)
 QUOTE_TAG = re.compile(r"<blockquote>\n|</blockquote>")
