@@ -5,22 +5,20 @@ An author previews a page on GitHub and the learner sees the same thing in the p
 - `> [!NOTE]` (TIP, IMPORTANT, WARNING, CAUTION): GitHub's alerts, rendered as a labelled
   callout; the label is a translated interface text, the icon is decoration.
 - `<details><summary>...</summary>`, a blank line, Markdown, a blank line, `</details>`: GitHub
-  reads the part between the blank lines as Markdown, so we do too (through md_in_html).
+  reads the part between the blank lines as Markdown; so does cmark-gfm (gfm.py), with no help.
 - A two-column table gets each cell's column header as `data-label`, so the stylesheet can stack
   it on a narrow screen; explicit ARIA roles keep it a table for screen readers when it does.
+
+The helpers work on cmark-gfm's HTML, whose Markdown-made tags have one fixed form (`<blockquote>`,
+`<table>`, `<td align="left">`, each on a line of its own): the patterns below match those forms,
+so raw HTML an author wrote is passed over rather than parsed and written out again.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-import xml.etree.ElementTree as ET
-
-from markdown import Extension
-from markdown.blockprocessors import BlockProcessor
-from markdown.extensions.md_in_html import MarkdownInHtmlExtension
-from markdown.preprocessors import Preprocessor
-from markdown.treeprocessors import Treeprocessor
+from html import escape
 
 from .errors import Problem
 
@@ -30,7 +28,6 @@ DEFAULT_LABELS = {"note": "Note", "tip": "Tip", "important": "Important", "warni
 # GitHub's rule: the marker alone on the first line of a quote; it reads it in any case.
 ALERT_START = re.compile(r"^ {0,3}> ?(?P<marker>\[!(?P<kind>[A-Za-z]+)\])[ \t]*$")
 QUOTE_LINE = re.compile(r"^ {0,3}>")
-DETAILS_OPEN = re.compile(r"^( {0,3})<details(?=[\s>])(?![^>]*\bmarkdown\s*=)", re.I)
 
 
 def scan_alert(line: str, lineno: int, previous: str, file: str) -> Problem | None:
@@ -46,71 +43,91 @@ def scan_alert(line: str, lineno: int, previous: str, file: str) -> Problem | No
                    f"{', '.join(names[:-1])} and {names[-1]} (as written, it shows as a plain quote)", warning=True)
 
 
-class ContentExtension(Extension):
-    """Alerts, Markdown inside <details>, and stacking two-column tables; labels per language."""
+# A quote whose first paragraph is the marker line alone (the marker may end in a hard break).
+ALERT_QUOTE = re.compile(r"<blockquote>\n<p>\[!(?P<kind>" + "|".join(ALERT_KINDS) + r")\](?:<br />)?(?P<end>\n|</p>\n)", re.I)
+QUOTE_TAG = re.compile(r"<blockquote>\n|</blockquote>")
+TABLE_TAG = re.compile(r"<table>\n<thead>\n|</table>")
+TABLE = re.compile(r"<table>\n<thead>\n<tr>\n(?P<head>(?:<th[^>\n]*>[^\n]*\n)*?)</tr>\n</thead>\n(?P<body>.*)</table>", re.S)
+HEAD_CELL = re.compile(r"^<th[^>]*>(.*)</th>$", re.M)
+ROW = re.compile(r"<tr>\n(.*?)</tr>", re.S)
+CELL = re.compile(r"<(?P<tag>t[hd])(?P<attrs>[^>\n]*)>")
+TAG = re.compile(r"<[^>]*>")
+# A column's alignment (`|:--:|`) becomes a class: the pages' Content-Security-Policy runs no inline style.
+ALIGN = re.compile(r'<(t[hd]) align="(left|center|right)">')
 
-    def __init__(self, labels: dict | None = None):
-        super().__init__()
-        labels = labels or {}
-        self.labels = {k: str(labels.get(f"alert_{k}") or DEFAULT_LABELS[k]) for k in ALERT_KINDS}
-
-    def extendMarkdown(self, md):  # noqa: N802 - Python-Markdown's name
-        MarkdownInHtmlExtension().extendMarkdown(md)
-        # After fenced code is set aside (25), before raw HTML blocks are read (20).
-        md.preprocessors.register(_DetailsPreprocessor(md), "ilmpack-details", 22)
-        # Before the quote processor (20), which would take the alert as a plain quote.
-        md.parser.blockprocessors.register(_AlertProcessor(md.parser, self.labels), "ilmpack-alert", 25)
-        # After inline Markdown (20): header texts are final.
-        md.treeprocessors.register(_StackingTables(md), "ilmpack-tables", 15)
+# Each helper reads the page once, front to back, pairing each opening tag with its closing one:
+# raw HTML that never closes a tag cannot make it scan the rest of the page again and again.
 
 
-class _DetailsPreprocessor(Preprocessor):
-    """Mark each <details> as holding Markdown, as GitHub reads it (md_in_html's markdown="1")."""
-
-    def run(self, lines: list[str]) -> list[str]:
-        return [DETAILS_OPEN.sub(r'\1<details markdown="1"', line) for line in lines]
-
-
-class _AlertProcessor(BlockProcessor):
-    """`> [!NOTE]` and the quote it starts -> <aside class="ilm-alert ..." role="note">."""
-
-    def __init__(self, parser, labels: dict):
-        super().__init__(parser)
-        self.labels = labels
-
-    def test(self, parent, block) -> bool:
-        m = ALERT_START.match(block.split("\n", 1)[0])
-        return bool(m) and m.group("kind").lower() in ALERT_KINDS
-
-    def run(self, parent, blocks) -> None:
-        first, _, rest = blocks.pop(0).partition("\n")
-        kind = ALERT_START.match(first).group("kind").lower()
-        aside = ET.SubElement(parent, "aside", {"class": f"ilm-alert ilm-alert-{kind}", "role": "note"})
-        title = ET.SubElement(aside, "p", {"class": "ilm-alert-title"})
-        ET.SubElement(title, "span", {"class": "ilm-alert-icon", "aria-hidden": "true"})
-        title[0].tail = self.labels[kind]
-        # Lines without '>' continue the quote's paragraph (a "lazy" line), as on GitHub.
-        body = "\n".join(re.sub(r"^ {0,3}> ?", "", line) for line in rest.split("\n"))
-        self.parser.parseChunk(aside, body)
+def content_helpers(html: str, labels: dict) -> str:
+    """Alerts and stacking tables in the HTML of a page (labels: the alert labels per kind)."""
+    if "[!" in html:
+        html = alerts(html, labels)
+    if "<table>" in html:
+        html = tables(ALIGN.sub(r'<\1 class="ilm-align-\2">', html))
+    return html
 
 
-class _StackingTables(Treeprocessor):
-    """Two-column tables: each cell learns its column header, roles keep the table when stacked."""
+def alert_labels(strings: dict | None) -> dict:
+    """The label of each alert kind from the interface texts (alert_note, ...), else English."""
+    strings = strings or {}
+    return {k: str(strings.get(f"alert_{k}") or DEFAULT_LABELS[k]) for k in ALERT_KINDS}
 
-    def run(self, root: ET.Element) -> None:
-        for table in root.iter("table"):
-            heads = [" ".join("".join(th.itertext()).split()) for th in table.findall("./thead/tr/th")]
-            if len(heads) != 2:
-                continue
-            table.set("class", " ".join(filter(None, [table.get("class"), "ilm-stack"])))
-            # CSS display changes drop a table's implicit roles in some browsers; explicit ones stay.
-            table.set("role", "table")
-            for group in table:
-                group.set("role", "rowgroup")
-                for row in group.iter("tr"):
-                    row.set("role", "row")
-                    for col, cell in enumerate(row):
-                        # The tables extension writes <th> only in the header row.
-                        cell.set("role", "columnheader" if cell.tag == "th" else "cell")
-                        if cell.tag == "td" and col < len(heads):
-                            cell.set("data-label", heads[col])
+
+def alerts(html: str, labels: dict) -> str:
+    """`> [!NOTE]` and the quote it starts -> <aside class="ilm-alert ..." role="note"> with its label."""
+    out, pos, open_quotes = [], 0, []  # open_quotes: for each open quote, whether it is an alert
+    for tag in QUOTE_TAG.finditer(html):
+        if tag.group() == "</blockquote>":
+            if open_quotes and open_quotes.pop():
+                out += [html[pos:tag.start()], "</aside>"]
+                pos = tag.end()
+            continue
+        m = ALERT_QUOTE.match(html, tag.start())
+        open_quotes.append(m is not None)
+        if m:
+            kind = m.group("kind").lower()
+            out += [html[pos:m.start()],
+                    f'<aside class="ilm-alert ilm-alert-{kind}" role="note">\n<p class="ilm-alert-title">'
+                    f'<span aria-hidden="true" class="ilm-alert-icon"></span>{escape(labels[kind], quote=False)}</p>\n',
+                    "<p>" if m.group("end") == "\n" else ""]  # the body goes on in the marker's paragraph
+            pos = m.end()
+    return "".join(out) + html[pos:]
+
+
+def tables(html: str) -> str:
+    """Each table cmark-gfm wrote, from `<table>` to its `</table>`, through _stack."""
+    out, pos, start = [], 0, None
+    for tag in TABLE_TAG.finditer(html):
+        if tag.group() != "</table>":
+            start = tag.start()
+        elif start is not None:
+            m = TABLE.fullmatch(html, start, tag.end())
+            out += [html[pos:start], _stack(m) if m else html[start:tag.end()]]
+            pos, start = tag.end(), None
+    return "".join(out) + html[pos:]
+
+
+def _stack(table: re.Match) -> str:
+    """A two-column table: each cell learns its column header; roles keep it a table when stacked."""
+    heads = [" ".join(TAG.sub("", cell).split()) for cell in HEAD_CELL.findall(table.group("head"))]
+    if len(heads) != 2:
+        return table.group(0)
+    # CSS display changes drop a table's implicit roles in some browsers; explicit ones stay.
+    head = _row(table.group("head"), heads)
+    body = ROW.sub(lambda r: _row(r.group(1), heads), table.group("body")).replace("<tbody>", '<tbody role="rowgroup">', 1)
+    return f'<table class="ilm-stack" role="table">\n<thead role="rowgroup">\n{head}\n</thead>\n{body}</table>'
+
+
+def _row(cells: str, heads: list[str]) -> str:
+    """One row's cells (cmark-gfm writes one a line) with their roles and, in the body, their header."""
+    out = []
+    for col, line in enumerate(cells.splitlines()):
+        m = CELL.match(line)
+        if m and m.group("tag") == "th":
+            line = f'<th{m.group("attrs")} role="columnheader">{line[m.end():]}'
+        elif m:
+            label = f' data-label="{heads[col]}"' if col < len(heads) else ""
+            line = f'<td{m.group("attrs")}{label} role="cell">{line[m.end():]}'
+        out.append(line + "\n")
+    return '<tr role="row">\n' + "".join(out) + "</tr>"

@@ -5,20 +5,21 @@ from __future__ import annotations
 import json
 import logging
 import re
-import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
+from html import escape, unescape
 from pathlib import Path
 from urllib.parse import unquote
 
-import markdown
 from jinja2 import (ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateNotFound,
                     TemplateSyntaxError, UndefinedError)
 from markupsafe import Markup
 
 from .blocks import BlockPage, get_block
 from .errors import BuildError, CourseError, display_path
-from .markdown_ext import ContentExtension
+from .gfm import to_html
+from .markdown_ext import alert_labels, content_helpers
 from .model import Course, Page
 from .pages import PLACEHOLDER
 from .privacy import add_policy, content_policy
@@ -32,8 +33,6 @@ from .validate import is_local
 log = logging.getLogger(__name__)
 
 ASSETS = ("assets/ilmpack.css", "assets/noscript.css")  # copied as they are; assets/ilmpack.js is assembled (runtime.py)
-MD_EXTENSIONS = ["tables", "fenced_code", "sane_lists"]
-_INLINE = markdown.Markdown(extensions=MD_EXTENSIONS)  # built once: building a parser costs more than a prompt
 
 
 @dataclass(frozen=True)
@@ -100,8 +99,7 @@ def render_course(course: Course, lang: str, lms: str = "none", *, helpers: tupl
     strings = _strings(env, lang)
     sco = RenderedSco(lang, policy=content_policy(connect))
     page_ids = {p.entry: p.id for p in course.pages_in(lang)}
-    links = _LinkExtension(course, sco, page_ids, strings.get("new_tab", "opens in a new tab"))
-    md = markdown.Markdown(extensions=MD_EXTENSIONS + [links, ContentExtension(strings)], output_format="html")
+    md = PageMarkdown(course, sco, page_ids, strings.get("new_tab", "opens in a new tab"), alert_labels(strings))
     views: list[PageView] = []
     modules: list[ModuleView] = []
     entries: dict[str, dict] = {"questions": {}}
@@ -111,8 +109,7 @@ def render_course(course: Course, lang: str, lms: str = "none", *, helpers: tupl
         for entry in module.pages:
             page = course.pages[(lang, entry)]
             number += 1
-            links.rewriter.page = page
-            html = render_page(env, md.reset(), course, page, strings, entries, number, sco)
+            html = render_page(env, md, course, page, strings, entries, number, sco)
             view = PageView(page.id, page.title, html, module.id, number, page.is_test)
             views.append(view)
             mview.pages.append(view)
@@ -149,16 +146,16 @@ def render_course(course: Course, lang: str, lms: str = "none", *, helpers: tupl
     return sco
 
 
-def render_page(env, md: markdown.Markdown, course, page: Page, strings, entries, number, sco: RenderedSco) -> Markup:
+def render_page(env, md: PageMarkdown, course, page: Page, strings, entries, number, sco: RenderedSco) -> Markup:
     """One page's body: Markdown to HTML, local links rewritten, blocks rendered in place.
 
     `entries` collects what the runtime must know of each block: kind's config key -> id -> entry.
     """
-    html = md.convert(page.markdown)
+    html = md.convert(page)
     if not course.trusted_html:
         html = clean_html(html)
     about = {"id": course.id, "title": course.title[page.lang]}  # what a page of its own (a handout) says of the course
-    where = BlockPage(page.id, page.lang, page.is_test, partial(inline_markdown, trusted=course.trusted_html),
+    where = BlockPage(page.id, page.lang, page.is_test, partial(inline_markdown, trusted=course.trusted_html, new_tab=strings.get("new_tab", "opens in a new tab")),
                       file=partial(_package_file, course, page, sco),
                       write=lambda path, name, context: _write(env, sco, path, name, {"lang": page.lang, "strings": strings,
                                                                                       "course": about, **context}),
@@ -197,14 +194,20 @@ def _write(env: Environment, sco: RenderedSco, path: str, name: str, context: di
 _BLOCK_START = re.compile(r"^(\s*)(\d+[.)]|[-*+>#])(?=\s|$)")
 
 
-def inline_markdown(text: str, trusted: bool = False) -> Markup:
-    """Markdown of a short text (prompt, option), without the wrapping paragraph."""
+def inline_markdown(text: str, trusted: bool = False, new_tab: str | None = None) -> Markup:
+    """Markdown of a short text (prompt, option), without the wrapping paragraph.
+
+    With `new_tab` (the interface text), a web link opens in a new tab and says so, as on a page:
+    followed in the LMS's frame it would replace the course.
+    """
     if not text:
         return Markup("")
     if "\n" not in text.strip():
         # One line is a phrase, never a list, heading or quote: "1. januar 2018" stays a date.
         text = _BLOCK_START.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], text, count=1)
-    html = _INLINE.reset().convert(text)
+    html = to_html(text).rstrip("\n")
+    if new_tab is not None and "<a " in html:
+        html = link_targets(html, lambda url: url, _hint(new_tab))
     html = html if trusted else clean_html(html)
     m = re.fullmatch(r"<p>(.*)</p>", html, flags=re.S)
     return Markup(m.group(1) if m and "<p>" not in m.group(1) else html)
@@ -250,65 +253,70 @@ def _render(env: Environment, name: str, context: dict) -> str:
         raise CourseError(undefined_problem(e, dirs)) from e
 
 
-_ALIGN = re.compile(r"\s*text-align:\s*(left|center|right);?\s*")
+A_TAG = re.compile(r'<a href="(?P<url>[^"]*)"(?P<title> title="[^"]*")?>|(?P<close></a>)')
+IMAGE = re.compile(r'<img src="(?P<url>[^"]*)"')
+HEADING = re.compile(r"<(/?)h([1-6])>")
 
 
-class _LinkRewriter(markdown.treeprocessors.Treeprocessor):
-    """Point local media at their package path, pages at in-course anchors, web links at a new tab."""
+def _hint(new_tab: str) -> str:
+    return f'<span class="ilm-visually-hidden"> ({escape(new_tab, quote=False)})</span>'
 
-    def __init__(self, md, course: Course, sco: RenderedSco, page_ids: dict, new_tab: str):
-        super().__init__(md)
-        self.course, self.sco, self.page_ids, self.new_tab = course, sco, page_ids, new_tab
-        self.page: Page | None = None  # set before each page is converted
 
-    def run(self, root: ET.Element) -> None:
-        levels = [int(el.tag[1]) for el in root.iter() if re.fullmatch(r"h[1-6]", el.tag)]
-        shift = 1 if levels and min(levels) == 1 else 0  # the page title is the only h1
-        for el in root.iter():
-            align = _ALIGN.fullmatch(el.get("style", "")) if el.tag in ("td", "th") else None
-            if align:  # a table column's alignment (`|:--:|`): a class, as the pages' policy runs no inline style
-                del el.attrib["style"]
-                el.set("class", " ".join(filter(None, [el.get("class"), f"ilm-align-{align.group(1)}"])))
-            if shift and re.fullmatch(r"h[1-6]", el.tag):
-                el.tag = f"h{min(6, int(el.tag[1]) + shift)}"
-            attr = "src" if el.tag == "img" else "href" if el.tag == "a" else None
-            url = el.get(attr) if attr else None
-            if not url:
-                continue
-            if is_local(url):
-                el.set(attr, self._rewrite(url))
-            if el.tag != "a" or el.get("href", "").startswith("#"):
-                if el.get("href", "").startswith("#page-"):
-                    el.set("data-page-link", el.get("href")[len("#page-"):])
-                continue
-            # A web page or a packaged file (a PDF, say) opens in a tab of its own: followed in the
-            # LMS's frame it would replace the course and end the learner's session.
-            el.set("target", "_blank")
-            el.set("rel", "noopener noreferrer")
-            hint = ET.SubElement(el, "span", {"class": "ilm-visually-hidden"})
-            hint.text = f" ({self.new_tab})"
+def link_targets(html: str, local: Callable[[str], str], hint: str) -> str:
+    """Each link's href through `local`; a link leaving the page opens a new tab and says so before its </a>."""
+    out, pos, hint_due = [], 0, False
+    for m in A_TAG.finditer(html):  # one pass: a raw <a> left open cannot make it scan again
+        if m.group("close"):
+            if hint_due:
+                out += [html[pos:m.start()], hint]
+                pos, hint_due = m.start(), False
+            continue
+        href, title = local(m.group("url")), m.group("title") or ""
+        if not href or href.startswith("#"):
+            extra = f' data-page-link="{href[len("#page-"):]}"' if href.startswith("#page-") else ""
+            tag, hint_due = f'<a href="{href}"{title}{extra}>', False
+        else:
+            # A web page or a packaged file (a PDF, say) opens in a tab of its own: followed in
+            # the LMS's frame it would replace the course and end the learner's session.
+            tag, hint_due = f'<a href="{href}" rel="noopener noreferrer" target="_blank"{title}>', True
+        out += [html[pos:m.start()], tag]
+        pos = m.end()
+    return "".join(out) + html[pos:]
 
-    def _rewrite(self, url: str) -> str:
+
+class PageMarkdown:
+    """A page's Markdown -> HTML: GitHub's rendering, the content helpers, links that work in the package.
+
+    One serves a whole language: local media point at their package path, pages at in-course
+    anchors, web links open in a new tab. The patterns match the tags cmark-gfm writes for
+    Markdown links, images and headings (one fixed form each).
+    """
+
+    def __init__(self, course: Course, sco: RenderedSco, page_ids: dict, new_tab: str, labels: dict):
+        self.course, self.sco, self.page_ids, self.labels = course, sco, page_ids, labels
+        self.hint = _hint(new_tab)
+
+    def convert(self, page: Page) -> str:
+        html = content_helpers(to_html(page.markdown), self.labels)
+        levels = [int(level) for close, level in HEADING.findall(html) if not close]
+        if levels and min(levels) == 1:  # the page title is the only h1
+            html = HEADING.sub(lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + 1)}>", html)
+        html = IMAGE.sub(lambda m: f'<img src="{self._local(m.group("url"), page)}"', html)
+        return link_targets(html, lambda url: self._local(url, page), self.hint)
+
+    def _local(self, url: str, page: Page) -> str:
+        """The URL as the package has it (cmark-gfm writes it HTML-escaped)."""
+        raw = unescape(url)
+        return escape(self._rewrite(raw, page)) if is_local(raw) else url
+
+    def _rewrite(self, url: str, page: Page) -> str:
         target, _, fragment = url.partition("#")
         target = target.split("?", 1)[0]
-        resolved = (self.page.source.parent / unquote(target)).resolve()
+        resolved = (page.source.parent / unquote(target)).resolve()
         if resolved.suffix == ".md":
-            entry = resolved.relative_to(self.course.root / self.page.lang).as_posix() \
-                if resolved.is_relative_to(self.course.root / self.page.lang) else resolved.name
+            entry = resolved.relative_to(self.course.root / page.lang).as_posix() \
+                if resolved.is_relative_to(self.course.root / page.lang) else resolved.name
             return f"#page-{self.page_ids.get(entry, Path(entry).stem)}"
         package = resolved.relative_to(self.course.root).as_posix()
         self.sco.media[package] = resolved
         return package + (f"#{fragment}" if fragment else "")
-
-
-class _LinkExtension(markdown.Extension):
-    """Adds the link rewriter; one Markdown parser then serves a whole language."""
-
-    def __init__(self, course: Course, sco: RenderedSco, page_ids: dict, new_tab: str):
-        super().__init__()
-        self.args = (course, sco, page_ids, new_tab)
-        self.rewriter: _LinkRewriter | None = None
-
-    def extendMarkdown(self, md):  # noqa: N802 - Python-Markdown's name
-        self.rewriter = _LinkRewriter(md, *self.args)
-        md.treeprocessors.register(self.rewriter, "ilmpack-links", 5)
