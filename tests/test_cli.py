@@ -32,7 +32,7 @@ def test_build_writes_packages_and_says_where(runner, tmp_path):
     result = runner.invoke(main, ["build", str(SAMPLE), "--out", str(tmp_path), "--lang", "nn"])
     assert result.exit_code == 0, result.output
     assert "likestilling-nn-scorm12.zip" in result.output
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["likestilling-nn-scorm12.a11y.md", "likestilling-nn-scorm12.zip"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".cache", "likestilling-nn-scorm12.a11y.md", "likestilling-nn-scorm12.zip"]
     assert f"  and its accessibility report {tmp_path / 'likestilling-nn-scorm12.a11y.md'}" in result.stdout.splitlines()
 
 

@@ -5,18 +5,16 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from contextlib import contextmanager
+from dataclasses import asdict, astuple, dataclass, field, replace
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from .a11y import accessibility_report
+from .cache import input_key, lookup, record, text_hash
 from .errors import CourseError, Problem, UsageProblem
-from .loader import course_languages, load_course
-from .model import Course, make_course
-from .package import write_packages, write_text
-from .render import make_environment, render_course
-from .targets import TARGETS, get_target
-from .validate import validate_course
+
+if TYPE_CHECKING:
+    from .model import Course
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +50,7 @@ class BuildResult:
     warnings: tuple[Problem, ...] = ()
     seconds: float = 0.0
     course_id: str = ""
+    reused: bool = False  # nothing had changed: the packages of the last build stand (cache.py)
 
 
 @dataclass(frozen=True)
@@ -66,6 +65,8 @@ class Progress:
 
 def formats(fmt: str) -> list[str]:
     """The formats `fmt` names: one registered format, or every one for 'all'."""
+    from .targets import TARGETS
+
     if fmt == "all":
         return list(TARGETS)
     if fmt not in TARGETS:
@@ -79,6 +80,12 @@ def check_course(course_dir: str | Path, fmt: str = "scorm12", langs: list[str] 
     With `langs`, only those languages are checked (the source language is not needed), so one
     language can be built while another is still being translated.
     """
+    # The pipeline is imported here, not at the top: a build answered from the cache needs none of it.
+    from .loader import course_languages, load_course
+    from .model import make_course
+    from .targets import get_target
+    from .validate import validate_course
+
     fmts = formats(fmt)
     loaded = load_course(course_dir, langs)
     known = course_languages(loaded.data)
@@ -97,16 +104,40 @@ def check_course(course_dir: str | Path, fmt: str = "scorm12", langs: list[str] 
 
 def build_course(course_dir: str | Path, out_dir: str | Path = "build", *, fmt: str = "scorm12",
                  langs: list[str] | tuple[str, ...] = (),
-                 progress: Callable[[Progress], None] | None = None) -> BuildResult:
+                 progress: Callable[[Progress], None] | None = None,
+                 cache: bool = True, folder: bool = False, link_media: bool = False) -> BuildResult:
     """Build one package per language (per format, for 'all'). Everything is read and rendered
     before anything is written.
 
     `progress`, when given, is called after each language is rendered and before the packages are
     written (the CLI shows it on a terminal; a long build is mostly media being zipped).
+    `cache`: when nothing the build reads has changed since the last build into `out_dir`, and
+    its packages are still there as written, answer from the record of that build (cache.py).
+    `folder`: write each package as a folder of its files instead of a zip (no cache); with
+    `link_media` its media are hard links to the course's files (for `ilmpack preview`).
     """
     started = time.monotonic()
-    report = progress or (lambda _step: None)
     langs = tuple(dict.fromkeys(langs))  # `--lang nn --lang nn` builds nn once; the order given is kept
+    key = input_key(course_dir, out_dir, fmt, langs) if cache and not folder else None
+    entry = lookup(out_dir, key) if key else None
+    if entry is not None:
+        return _replay(entry, started)
+    with _kept_log() as logged:
+        result, body = _build(course_dir, out_dir, fmt, langs, progress or (lambda _step: None), folder, link_media, started)
+    # Recorded only when the sources did not change while they were being read (a save mid-build).
+    if key and input_key(course_dir, out_dir, fmt, langs) == key:
+        record(out_dir, key, {**body, "log": logged})
+    return result
+
+
+def _build(course_dir, out_dir, fmt: str, langs: tuple[str, ...], report: Callable[[Progress], None],
+           folder: bool, link_media: bool, started: float) -> tuple[BuildResult, dict]:
+    """The build itself, and what the cache keeps of it."""
+    from .a11y import accessibility_report
+    from .package import write_folders, write_packages, write_text
+    from .render import make_environment, render_course
+    from .targets import get_target
+
     checked = check_course(course_dir, fmt, langs)
     course = checked.course
     chosen = [(name, lang) for name in formats(fmt) for lang in langs or course.languages]
@@ -120,6 +151,8 @@ def build_course(course_dir: str | Path, out_dir: str | Path = "build", *, fmt: 
         pages = course.pages_in(lang)
         counts = dict(sorted(Counter(b.kind for p in pages for b in p.blocks).items()))
         path = Path(out_dir) / target.package_name(lang)
+        if folder:
+            path = path.with_suffix("")
         built = BuiltPackage(path, lang, name, len(files) + len(disk), pages=len(pages), blocks=counts,
                              media=len(sco.media), report=path.with_name(path.stem + ".a11y.md"))
         titles = {p["id"]: p["title"] for p in sco.config["pages"]}
@@ -128,10 +161,54 @@ def build_course(course_dir: str | Path, out_dir: str | Path = "build", *, fmt: 
         label = f"{lang} ({name})" if fmt == "all" else lang
         report(Progress("language", number, len(chosen), f"{label}: {built.pages} pages, {built.media} media files"))
     report(Progress("package", 0, len(planned), ", ".join(b.path.name for b, *_ in planned)))
-    write_packages([(b.path, files, disk) for b, files, disk, _ in planned])
+    if folder:
+        write_folders([(b.path, files, disk) for b, files, disk, _ in planned], link_media)
+        signatures = {}
+    else:
+        signatures = write_packages([(b.path, files, disk) for b, files, disk, _ in planned])
     for b, _, _, a11y in planned:  # after the packages: a failed build leaves no report of a package it did not write
         write_text(b.report, a11y)
-    written = [replace(b, bytes=b.path.stat().st_size) for b, *_ in planned]
+    written = [replace(b, bytes=signatures[b.path]["size"] if signatures else _folder_size(b.path)) for b, *_ in planned]
     for pkg in written:
         log.info("wrote %s and %s", pkg.path, pkg.report)
-    return BuildResult(written, checked.warnings, round(time.monotonic() - started, 3), course.id)
+    result = BuildResult(written, checked.warnings, round(time.monotonic() - started, 3), course.id)
+    body = {"course_id": course.id,
+            "warnings": [astuple(w) for w in checked.warnings],
+            "packages": [{**{k: str(v) if isinstance(v, Path) else v for k, v in asdict(pkg).items()},
+                          "signature": signatures.get(pkg.path),
+                          "report_hash": text_hash(a11y.encode("utf-8"))}
+                         for pkg, (_, _, _, a11y) in zip(written, planned)]}
+    return result, body
+
+
+def _folder_size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def _replay(entry: dict, started: float) -> BuildResult:
+    """The result of a build answered from the cache: its packages, warnings and log messages again."""
+    for name, level, message in entry["log"]:
+        logging.getLogger(name).log(level, "%s", message)
+    packages = [BuiltPackage(Path(p["path"]), p["lang"], p["format"], p["files"], p["bytes"], p["pages"], p["blocks"],
+                             p["media"], Path(p["report"])) for p in entry["packages"]]
+    warnings = tuple(Problem(*w) for w in entry["warnings"])
+    return BuildResult(packages, warnings, round(time.monotonic() - started, 3), entry["course_id"], reused=True)
+
+
+@contextmanager
+def _kept_log():
+    """The warnings ilmpack logs during a build (a template that is no longer used, say), kept
+    for the cache so that a build answered from it says them again."""
+    kept: list[tuple[str, int, str]] = []
+
+    class Keeper(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            kept.append((record.name, record.levelno, record.getMessage()))
+
+    handler = Keeper(logging.WARNING)
+    logger = logging.getLogger("ilmpack")
+    logger.addHandler(handler)
+    try:
+        yield kept
+    finally:
+        logger.removeHandler(handler)

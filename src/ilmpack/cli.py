@@ -120,8 +120,10 @@ def _fail(as_json: bool, error, problems: list[dict]) -> None:
 @click.option("--lang", "langs", multiple=True, metavar="LANG", help="Build only this language (repeatable). Default: all.")
 @click.option("--out", "out_dir", default="build", show_default=True, type=click.Path(file_okay=False), help="Folder for the packages.")
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only (for CI: the exit code says the rest).")
+@click.option("--no-cache", "no_cache", is_flag=True,
+              help="Build everything anew, even when nothing changed since the last build (the cache in OUT/.cache/).")
 @json_option
-def build(course: str, fmt: str, langs: tuple[str, ...], out_dir: str, quiet: bool, as_json: bool) -> None:
+def build(course: str, fmt: str, langs: tuple[str, ...], out_dir: str, quiet: bool, no_cache: bool, as_json: bool) -> None:
     """Validate COURSE (its folder, or its course.yaml) and write one package per language."""
     from .build import build_course
     from .errors import display_path
@@ -130,7 +132,7 @@ def build(course: str, fmt: str, langs: tuple[str, ...], out_dir: str, quiet: bo
     progress = ProgressLine() if not (quiet or as_json) and sys.stdout.isatty() else None
     with reporting(as_json, {}, quiet) as outcome:
         try:
-            result = build_course(course, out_dir, fmt=fmt, langs=langs, progress=progress)
+            result = build_course(course, out_dir, fmt=fmt, langs=langs, progress=progress, cache=not no_cache)
         finally:
             if progress:
                 progress.clear()
@@ -140,6 +142,7 @@ def build(course: str, fmt: str, langs: tuple[str, ...], out_dir: str, quiet: bo
                                 "report": display_path(p.report)}
                                for p in result.packages]
         outcome["seconds"] = result.seconds
+        outcome["reused"] = result.reused
         outcome["lines"] = _build_lines(result)
 
 
@@ -169,7 +172,8 @@ def _build_lines(result) -> list[str]:
         lines.append(f"wrote {display_path(p.path)} ({_size(p.bytes)}: {', '.join(parts)})")
         lines.append(f"  and its accessibility report {display_path(p.report)}")
     n = len(result.packages)
-    lines.append(f"built {n} package{'s' if n != 1 else ''} in {result.seconds:.1f} s")
+    unchanged = " (nothing changed since the last build: the packages there were kept)" if result.reused else ""
+    lines.append(f"built {n} package{'s' if n != 1 else ''} in {result.seconds:.1f} s{unchanged}")
     return lines
 
 

@@ -9,6 +9,7 @@ import time
 import zipfile
 from pathlib import Path
 
+from .cache import file_signature
 from .errors import BuildError, display_path
 
 # Already-compressed formats are stored; deflating them again costs time and saves nothing.
@@ -29,14 +30,20 @@ def zip_timestamp() -> tuple[int, int, int, int, int, int]:
     return time.gmtime(seconds)[:6]
 
 
-def write_packages(packages: list[tuple[Path, dict[str, bytes], dict[str, Path]]]) -> list[Path]:
+def write_packages(packages: list[tuple[Path, dict[str, bytes], dict[str, Path]]]) -> dict[Path, dict]:
     """Write several zips as one step: all are written to temporary files first, then moved into
     place together, so a failure (or Ctrl+C) in any of them leaves every existing package untouched.
+
+    Returns each zip's signature (cache.py), taken from the file this build wrote before it was
+    moved into place: a build running at the same time cannot slip its own zip into our record.
     """
     staged: list[tuple[Path, Path]] = []
+    signatures = {}
     try:
         for target, files, disk_files in packages:
             staged.append((_write_temporary(target, files, disk_files), target))
+        for tmp, target in staged:
+            signatures[target] = file_signature(tmp)
         for tmp, target in staged:
             os.replace(tmp, target)
     except OSError as e:
@@ -45,12 +52,17 @@ def write_packages(packages: list[tuple[Path, dict[str, bytes], dict[str, Path]]
     finally:
         for tmp, _ in staged:
             tmp.unlink(missing_ok=True)  # after a successful move there is nothing left to remove
-    return [target for target, _, _ in packages]
+    return signatures
+
+
+def package_order(names) -> list[str]:
+    """The order of a package's files: the descriptor first, then by name."""
+    return sorted(names, key=lambda n: (n not in FIRST, n))
 
 
 def _write_temporary(target: Path, files: dict[str, bytes], disk_files: dict[str, Path]) -> Path:
     """The zip for `target`, written to a temporary file beside it; removed again on any failure."""
-    names = sorted(set(files) | set(disk_files), key=lambda n: (n not in FIRST, n))
+    names = package_order(set(files) | set(disk_files))
     if target.is_dir():
         raise IsADirectoryError(21, "Is a directory", str(target))
     try:
@@ -80,6 +92,48 @@ def _write_temporary(target: Path, files: dict[str, bytes], disk_files: dict[str
         tmp.unlink(missing_ok=True)
         raise
     return tmp
+
+
+def write_folders(packages: list[tuple[Path, dict[str, bytes], dict[str, Path]]], link_media: bool = False) -> None:
+    """Write packages as folders (what the zips would hold, unpacked): each is written to a new
+    folder beside its target, then swapped in, so a reader sees the old folder or the new one
+    whole. With `link_media`, media files are hard links to the course's own files where the
+    file system allows (`ilmpack preview`, which serves the folder and never writes to it).
+    """
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for target, files, disk_files in packages:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent))
+            staged.append((tmp, target))
+            for name in package_order(set(files) | set(disk_files)):
+                dest = tmp / name
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                if name in files:
+                    dest.write_bytes(files[name])
+                    continue
+                try:
+                    if not link_media:
+                        raise OSError("copy")
+                    os.link(disk_files[name], dest)
+                except OSError:
+                    shutil.copyfile(disk_files[name], dest)  # the kernel copies it, in chunks
+        for tmp, target in staged:
+            old = None
+            if target.exists() or target.is_symlink():
+                if not target.is_dir():
+                    raise NotADirectoryError(20, "Not a directory", str(target))
+                old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
+                os.replace(target, old / "package")
+            os.replace(tmp, target)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+    except OSError as e:
+        raise BuildError(f"cannot write {display_path(target)}: {e.strerror or e}; "
+                         "the previous package folder, if any, is unchanged") from e
+    finally:
+        for tmp, _ in staged:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def write_text(target: Path, text: str) -> None:

@@ -23,7 +23,7 @@ from .markdown_ext import alert_labels, content_helpers
 from .model import Course, Page
 from .pages import PLACEHOLDER
 from .privacy import add_policy, content_policy
-from .resources import data_dir
+from .resources import course_template_dirs, data_dir
 from .runtime import assemble_runtime, fingerprint, runtime_parts
 from .sanitize import clean_html
 from .sourcemap import parse_yaml
@@ -69,10 +69,7 @@ class RenderedSco:
 
 def template_dirs(course: Course) -> list[Path]:
     """Search path: the course's templates/, the project's templates/, then the packaged defaults."""
-    dirs = [course.root / "templates"]
-    if course.root.parent.name == "courses":
-        dirs.append(course.root.parent.parent / "templates")
-    dirs.append(data_dir("templates"))
+    dirs = [*course_template_dirs(course.root), data_dir("templates")]
     seen, out = set(), []
     for d in dirs:
         if d.is_dir() and d.resolve() not in seen:

@@ -20,6 +20,15 @@ def data_dir(name: str) -> Path:
     return Path(__file__).resolve().parents[2] / name
 
 
+def course_template_dirs(root: Path) -> list[Path]:
+    """The template folders a course brings before ilmpack's defaults: its own `templates/`, then,
+    for a course in a `courses/` folder, the project's `templates/` beside it."""
+    dirs = [root / "templates"]
+    if root.parent.name == "courses":
+        dirs.append(root.parent.parent / "templates")
+    return dirs
+
+
 @lru_cache(maxsize=None)
 def load_schema(name: str) -> dict:
     """A JSON Schema from `schemas/`, e.g. `course` or `blocks/question`."""

@@ -1,0 +1,205 @@
+"""Build cache: a build whose inputs have not changed since the last one rewrites nothing.
+
+The cache lives in `<out>/.cache/` (a `.gitignore` there keeps it out of git). An entry is a
+small JSON file named by the *input key*, a hash of everything a build reads:
+
+- every file of the course folder: its path and bytes (files over `HASHED_BYTES`, media in
+  practice, by path, size and modification time instead; their content is not read again);
+- the project's `templates/` (beside `courses/`), by the same rule;
+- ilmpack itself: the bytes of its code, templates and schemas (so an editable install that
+  changes is noticed, not only a new version), the Python and zlib versions and the installed
+  packages' versions;
+- the build's settings: format, languages, output folder, working folder (messages show paths
+  relative to it), SOURCE_DATE_EPOCH, and the git commit checked out (translation-staleness
+  warnings come from git history).
+
+The entry holds what the build reported (its packages, warnings and log messages) and how the
+packages it wrote looked: size, modification time, inode and a hash of each zip's first and last
+64 KB (the central directory, with every member's CRC, is at the end), and the hash of each
+accessibility report. A build with the same key whose outputs still look so is answered from the
+entry: the same warnings and summary, nothing rewritten. Anything else (a missing, changed or
+unreadable entry or output) is a miss and the course is built as usual; a cache can make a build
+faster, never different. `--no-cache` neither reads nor writes it; deleting the folder clears it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+from functools import lru_cache
+from pathlib import Path
+
+from . import __version__
+from .resources import course_template_dirs, data_dir
+
+log = logging.getLogger(__name__)
+
+CACHE_DIR = ".cache"
+FORMAT = 1  # of the entries; a new layout is a new number, and old entries are simply missed
+HASHED_BYTES = 256 * 1024  # files up to this size are keyed on their bytes, larger ones on size and mtime
+ENDS = 64 * 1024  # of each zip, hashed at its start and end to recognise it
+MAX_ENTRIES = 200  # the oldest entries beyond this are removed after each build
+SKIPPED_DIRS = {".git", ".hg", ".svn", "__pycache__", "node_modules"}
+
+
+def _digest() -> "hashlib._Hash":
+    return hashlib.blake2b(digest_size=20)
+
+
+def _tree(h, root: Path, skip: set[Path] = frozenset()) -> None:
+    """Feed every file under `root` into `h`: its path, then its bytes or (when large) size and mtime."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS and Path(dirpath, d) not in skip)
+        rel = os.path.relpath(dirpath, root)
+        for name in sorted(filenames):
+            path = os.path.join(dirpath, name)
+            try:
+                st = os.stat(path)
+                h.update(f"\0{rel}/{name}\0{st.st_size}\0".encode("utf-8", "surrogateescape"))
+                if st.st_size <= HASHED_BYTES:
+                    with open(path, "rb") as f:
+                        h.update(f.read())
+                else:
+                    h.update(f"{st.st_mtime_ns}".encode())
+            except OSError as e:  # a broken link, a file removed while walking: keyed as such
+                h.update(f"\0{rel}/{name}\0{e.errno}".encode("utf-8", "surrogateescape"))
+
+
+@lru_cache(maxsize=None)
+def code_fingerprint() -> str:
+    """ilmpack's own code, templates and schemas, and the versions of what it runs on (once a process)."""
+    h = _digest()
+    h.update(f"{FORMAT}\0{__version__}\0{sys.version}\0{zlib.ZLIB_RUNTIME_VERSION}".encode())
+    package = Path(__file__).resolve().parent
+    for root in dict.fromkeys([package, data_dir("templates").resolve(), data_dir("schemas").resolve()]):
+        h.update(f"\0\0{root.name}".encode())
+        _tree(h, root)
+    # The installed packages' versions (Markdown, Jinja, lxml ...), from their dist-info folder
+    # names: a directory listing, much cheaper than asking importlib.metadata.
+    for entry in sys.path:
+        try:
+            names = sorted(n for n in os.listdir(entry or ".") if n.endswith((".dist-info", ".egg-info")))
+        except OSError:
+            continue
+        h.update("\0".join(names).encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
+
+
+def _git_head(root: Path) -> str:
+    """The commit checked out in the course's repository, or '' outside one (or without git)."""
+    if not any((d / ".git").exists() for d in (root, *root.parents)):
+        return ""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    try:
+        proc = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10, env=env)
+    except (OSError, subprocess.SubprocessError):
+        return "no git"
+    return proc.stdout.strip() if proc.returncode == 0 else f"git {proc.returncode}"
+
+
+def input_key(course_dir: str | Path, out_dir: str | Path, fmt: str, langs: tuple[str, ...]) -> str:
+    """The key of a build: a hash of everything it reads (see the module's docstring)."""
+    root = Path(course_dir).resolve()
+    out = Path(out_dir).resolve()
+    h = _digest()
+    settings = [code_fingerprint(), fmt, list(langs), str(out_dir), str(out), os.getcwd(), str(root),
+                os.environ.get("SOURCE_DATE_EPOCH"), _git_head(root) if root.is_dir() else ""]
+    h.update(json.dumps(settings).encode("utf-8", "surrogateescape"))
+    for folder in [root, *(d for d in course_template_dirs(root)[1:])]:
+        h.update(f"\0\0{folder}".encode("utf-8", "surrogateescape"))
+        if folder.is_dir():
+            _tree(h, folder, skip={out})
+    return h.hexdigest()
+
+
+def file_signature(path: Path) -> dict:
+    """How a written package looks: size, mtime, inode, and a hash of its first and last 64 KB."""
+    with open(path, "rb") as f:
+        st = os.fstat(f.fileno())
+        h = _digest()
+        h.update(f.read(ENDS))
+        if st.st_size > ENDS:
+            f.seek(max(ENDS, st.st_size - ENDS))
+            h.update(f.read())
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "ino": st.st_ino, "ends": h.hexdigest()}
+
+
+def text_hash(data: bytes) -> str:
+    """The hash an entry keeps of a small output file (the accessibility report)."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def cache_dir(out_dir: str | Path) -> Path:
+    """The cache folder of an output folder."""
+    return Path(out_dir) / CACHE_DIR
+
+
+def lookup(out_dir: str | Path, key: str) -> dict | None:
+    """The entry for `key` if it is intact and every output it names is still the one it wrote."""
+    path = cache_dir(out_dir) / f"{key}.json"
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        body = stored["body"]
+        if stored["sum"] != _sum(body) or body["key"] != key:
+            raise ValueError("entry does not match its checksum")
+        for pkg in body["packages"]:
+            if file_signature(Path(pkg["path"])) != pkg["signature"]:
+                return None
+            if text_hash(Path(pkg["report"]).read_bytes()) != pkg["report_hash"]:
+                return None
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError) as e:  # damaged or truncated: ignored, and removed
+        log.debug("ignoring cache entry %s: %s", path, e)
+        path.unlink(missing_ok=True)
+        return None
+    os.utime(path)  # recently used: pruned last
+    return body
+
+
+def record(out_dir: str | Path, key: str, body: dict) -> None:
+    """Store an entry atomically, then prune the oldest. A cache that cannot be written is no error."""
+    folder = cache_dir(out_dir)
+    body = {**body, "key": key}
+    text = json.dumps({"sum": _sum(body), "body": body}, ensure_ascii=False)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        ignore = folder / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# ilmpack's build cache (safe to delete)\n*\n", encoding="utf-8")
+        fd, tmp = tempfile.mkstemp(prefix=f".{key}.", suffix=".part", dir=folder)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, folder / f"{key}.json")
+    except OSError as e:
+        log.debug("cannot write the build cache in %s: %s", folder, e)
+        return
+    prune(folder)
+
+
+def prune(folder: Path, keep: int = MAX_ENTRIES) -> None:
+    """Remove the least recently used entries beyond `keep`, and leftovers of interrupted writes."""
+    entries = []
+    now = time.time()
+    for path in folder.iterdir():
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        if path.name.endswith(".part") and now - st.st_mtime > 3600:  # a writer killed mid-way
+            path.unlink(missing_ok=True)
+        elif path.suffix == ".json":
+            entries.append((st.st_mtime, path))
+    for _, path in sorted(entries, reverse=True)[keep:]:
+        path.unlink(missing_ok=True)
+
+
+def _sum(body: dict) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()

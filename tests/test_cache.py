@@ -1,0 +1,330 @@
+"""The build cache: a rebuild with nothing changed rewrites nothing, and every change the build
+reads gives exactly what a build without the cache gives (never a stale package)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ilmpack import cache, render, runtime
+from ilmpack.build import build_course
+from ilmpack.cli import main
+from ilmpack.errors import CourseError
+
+BASE = Path(__file__).parent / "bad_inputs" / "base"  # a small course in nb and nn with an image
+
+
+@pytest.fixture
+def course(tmp_path, monkeypatch) -> Path:
+    """A copy of the two-language base course inside a project's courses/ folder; the working folder is the project."""
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(BASE, tmp_path / "courses" / "demo")
+    return tmp_path / "courses" / "demo"
+
+
+def packages(result) -> dict[str, bytes]:
+    """name -> bytes of each zip and accessibility report a build names."""
+    out = {}
+    for p in result.packages:
+        out[p.path.name] = p.path.read_bytes()
+        out[p.report.name] = p.report.read_bytes()
+    return out
+
+
+def uncached(course: Path, tmp_name: str = "fresh", **kw):
+    """What a build without the cache makes of the course as it is now, in a folder of its own."""
+    out = course.parent.parent / tmp_name
+    shutil.rmtree(out, ignore_errors=True)
+    return build_course(course, out, cache=False, **kw)
+
+
+def identity(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_ino, st.st_mtime_ns
+
+
+def test_a_rebuild_with_nothing_changed_rewrites_nothing_and_says_the_same(course):
+    (course / "nn" / "99-utkast.md").write_text("---\ntitle: Utkast\n---\n", encoding="utf-8")  # a warning
+    first = build_course(course, "build")
+    before = {p.path: identity(p.path) for p in first.packages} | {p.report: identity(p.report) for p in first.packages}
+    again = build_course(course, "build")
+    assert again.reused and not first.reused
+    assert again.warnings == first.warnings and len(first.warnings) == 1
+    assert [(p.path, p.bytes, p.files, p.pages, p.blocks, p.media, p.report) for p in again.packages] == \
+        [(p.path, p.bytes, p.files, p.pages, p.blocks, p.media, p.report) for p in first.packages]
+    assert {p: identity(p) for p in before} == before  # not even rewritten with the same bytes
+    assert packages(again) == packages(uncached(course))
+
+
+def test_the_cli_says_the_same_warnings_and_that_nothing_changed(course):
+    (course / "nn" / "99-utkast.md").write_text("---\ntitle: Utkast\n---\n", encoding="utf-8")
+    first = CliRunner().invoke(main, ["build", "courses/demo"])
+    again = CliRunner().invoke(main, ["build", "courses/demo"])
+    assert first.exit_code == again.exit_code == 0
+    assert again.stderr == first.stderr != ""
+    assert again.stdout.splitlines()[:-1] == first.stdout.splitlines()[:-1]
+    assert again.stdout.splitlines()[-1].endswith("(nothing changed since the last build: the packages there were kept)")
+    assert "nothing changed" not in first.stdout
+
+
+def test_no_cache_builds_anew_and_keeps_no_cache(course):
+    first = CliRunner().invoke(main, ["build", "courses/demo", "--no-cache", "--lang", "nb"])
+    zip_path = Path("build/demo-nb-scorm12.zip")
+    before = identity(zip_path)
+    again = CliRunner().invoke(main, ["build", "courses/demo", "--no-cache", "--lang", "nb"])
+    assert first.exit_code == again.exit_code == 0
+    assert identity(zip_path) != before
+    assert not Path("build/.cache").exists()
+
+
+def edit_page(course):
+    page = course / "nb" / "02-bilde.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\nEn ny setning.\n", encoding="utf-8")
+
+
+def edit_setting(course):
+    path = course / "course.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("mastery_score: 80", "mastery_score: 90"), encoding="utf-8")
+
+
+def same_size_same_mtime(path: Path, old: bytes, new: bytes) -> None:
+    """Change a file's bytes but neither its size nor its modification time: only its bytes tell."""
+    assert len(old) == len(new)
+    st = path.stat()
+    path.write_bytes(path.read_bytes().replace(old, new))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
+def edit_page_keeping_its_mtime(course):
+    same_size_same_mtime(course / "nb" / "01-start.md", b"Litt tekst", b"Mye tekst!")
+
+
+def add_course_template(course):
+    (course / "templates" / "assets").mkdir(parents=True)
+    (course / "templates" / "assets" / "ilmpack.css").write_text("body { color: #111; }\n", encoding="utf-8")
+
+
+def add_project_template(course):
+    project = course.parent.parent / "templates" / "assets"
+    project.mkdir(parents=True)
+    (project / "noscript.css").write_text(".x { display: none; }\n", encoding="utf-8")
+
+
+def edit_small_media(course):
+    media = course / "media" / "figur.png"
+    data = media.read_bytes()
+    same_size_same_mtime(media, data[-4:], bytes(b ^ 0xFF for b in data[-4:]))
+
+
+def remove_unlisted_page_warning(course):
+    (course / "nn" / "99-utkast.md").unlink()
+
+
+CHANGES = {
+    "a page": edit_page,
+    "a page, same size and time": edit_page_keeping_its_mtime,
+    "a setting in course.yaml": edit_setting,
+    "a template of the course": add_course_template,
+    "a template of the project": add_project_template,
+    "a media file, same size and time": edit_small_media,
+    "a file that only gave a warning": remove_unlisted_page_warning,
+}
+
+
+@pytest.mark.parametrize("change", CHANGES.values(), ids=CHANGES.keys())
+def test_every_change_gives_what_an_uncached_build_gives(course, change):
+    (course / "nn" / "99-utkast.md").write_text("---\ntitle: Utkast\n---\n", encoding="utf-8")
+    first = build_course(course, "build")
+    before = (packages(first), first.warnings)
+    change(course)
+    after = build_course(course, "build")
+    fresh = uncached(course)
+    assert not after.reused
+    assert (packages(after), after.warnings) == (packages(fresh), fresh.warnings) != before
+
+
+def test_a_changed_course_template_is_noticed_by_its_bytes(course):
+    add_course_template(course)
+    build_course(course, "build")
+    css = course / "templates" / "assets" / "ilmpack.css"
+    same_size_same_mtime(css, b"#111", b"#222")
+    after = build_course(course, "build")
+    assert not after.reused
+    assert packages(after) == packages(uncached(course))
+
+
+def test_a_large_media_file_is_keyed_on_size_and_time(course):
+    page = course / "nb" / "02-bilde.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\n[Filmen (MP4)](../media/film.mp4)\n", encoding="utf-8")
+    page = course / "nn" / "02-bilde.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\n[Filmen (MP4)](../media/film.mp4)\n", encoding="utf-8")
+    film = course / "media" / "film.mp4"
+    film.write_bytes(os.urandom(cache.HASHED_BYTES + 1))
+    build_course(course, "build")
+    film.write_bytes(os.urandom(cache.HASHED_BYTES + 1))
+    os.utime(film, ns=(film.stat().st_atime_ns, film.stat().st_mtime_ns + 1_000_000))
+    after = build_course(course, "build")
+    assert not after.reused
+    assert packages(after) == packages(uncached(course))
+
+
+def test_a_changed_builtin_template_invalidates(course, monkeypatch, tmp_path):
+    copy = tmp_path / "ilmpack-templates"
+    shutil.copytree(render.data_dir("templates"), copy)
+    real = render.data_dir
+
+    def data_dir(name):
+        return copy if name == "templates" else real(name)
+
+    for module in (render, runtime, cache):
+        monkeypatch.setattr(module, "data_dir", data_dir)
+    cache.code_fingerprint.cache_clear()
+    monkeypatch.setattr(cache, "code_fingerprint", cache.code_fingerprint.__wrapped__)
+    build_course(course, "build")
+    css = copy / "assets" / "noscript.css"
+    css.write_text(css.read_text(encoding="utf-8") + "\n.ilm-new { color: inherit; }\n", encoding="utf-8")
+    after = build_course(course, "build")
+    assert not after.reused
+    assert packages(after) == packages(uncached(course))
+
+
+def test_a_changed_ilmpack_source_or_version_invalidates(course, monkeypatch, tmp_path):
+    copy = tmp_path / "ilmpack-src"
+    shutil.copytree(Path(cache.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(cache, "__file__", str(copy / "cache.py"))
+    monkeypatch.setattr(cache, "code_fingerprint", cache.code_fingerprint.__wrapped__)
+    build_course(course, "build")
+    assert build_course(course, "build").reused
+    (copy / "render.py").write_text((copy / "render.py").read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    assert not build_course(course, "build").reused
+    assert build_course(course, "build").reused
+    monkeypatch.setattr(cache, "__version__", "99.0.0")
+    assert not build_course(course, "build").reused
+
+
+def test_format_and_language_are_part_of_the_key(course):
+    nb = build_course(course, "build", langs=["nb"])
+    both = build_course(course, "build")
+    assert not both.reused and [p.lang for p in both.packages] == ["nb", "nn"]
+    # The full build rewrote the nb package: the record of the nb-only build no longer matches it.
+    assert not build_course(course, "build", langs=["nb"]).reused
+    assert build_course(course, "build", langs=["nb"]).reused
+    cmi5 = build_course(course, "build", fmt="cmi5", langs=["nb"])
+    assert not cmi5.reused and cmi5.packages[0].path.name == "demo-nb-cmi5.zip"
+    assert packages(cmi5) == packages(uncached(course, fmt="cmi5", langs=["nb"]))
+    assert packages(build_course(course, "build", langs=["nb"])) == packages(nb)
+
+
+def test_a_deleted_or_replaced_package_is_built_again(course):
+    first = build_course(course, "build", langs=["nb"])
+    zip_path = first.packages[0].path
+    good = zip_path.read_bytes()
+    zip_path.unlink()
+    again = build_course(course, "build", langs=["nb"])
+    assert not again.reused and zip_path.read_bytes() == good
+    # Another package put in its place, even with the same size and time, is not taken for ours.
+    st = zip_path.stat()
+    other = zip_path.with_name("other.zip")
+    other.write_bytes(good[:-1] + bytes([good[-1] ^ 1]))
+    os.utime(other, ns=(st.st_atime_ns, st.st_mtime_ns))
+    os.replace(other, zip_path)
+    assert not build_course(course, "build", langs=["nb"]).reused
+    assert zip_path.read_bytes() == good
+    first.packages[0].report.write_text("edited", encoding="utf-8")
+    assert not build_course(course, "build", langs=["nb"]).reused
+    assert first.packages[0].report.read_text(encoding="utf-8") != "edited"
+
+
+@pytest.mark.parametrize("damage", ["truncated", "tampered", "garbage"])
+def test_a_damaged_cache_entry_is_ignored(course, damage):
+    first = build_course(course, "build", langs=["nb"])
+    (entry,) = Path("build/.cache").glob("*.json")
+    text = entry.read_text(encoding="utf-8")
+    if damage == "truncated":
+        entry.write_text(text[: len(text) // 2], encoding="utf-8")
+    elif damage == "tampered":  # valid JSON, but not what was written: say, a warning dropped by hand
+        entry.write_text(text.replace('"pages": 3', '"pages": 4'), encoding="utf-8")
+        assert entry.read_text(encoding="utf-8") != text
+    else:
+        entry.write_bytes(b"\x00\xff" * 10)
+    again = build_course(course, "build", langs=["nb"])
+    assert not again.reused
+    assert [p.pages for p in again.packages] == [p.pages for p in first.packages] == [3]
+    assert build_course(course, "build", langs=["nb"]).reused  # written afresh
+
+
+def test_errors_are_reported_after_a_cached_build(course):
+    build_course(course, "build")
+    page = course / "nb" / "01-start.md"
+    good = page.read_text(encoding="utf-8")
+    page.write_text("---\ntitle: [\n---\n", encoding="utf-8")
+    with pytest.raises(CourseError) as info:
+        build_course(course, "build")
+    with pytest.raises(CourseError) as fresh:
+        uncached(course)
+    assert info.value.problems == fresh.value.problems
+    page.write_text(good, encoding="utf-8")
+    assert build_course(course, "build").reused  # the packages of the good sources are still there
+
+
+def test_logged_warnings_are_said_again(course, caplog):
+    (course / "templates" / "assets").mkdir(parents=True)
+    (course / "templates" / "assets" / "ilmpack.js").write_text("// old style\n", encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="ilmpack"):
+        build_course(course, "build", langs=["nb"])
+        first = [r.getMessage() for r in caplog.records]
+        caplog.clear()
+        assert build_course(course, "build", langs=["nb"]).reused
+        again = [r.getMessage() for r in caplog.records]
+    assert again == first and "not used any more" in first[0]
+
+
+def test_a_translation_falling_behind_in_git_is_warned_on_a_cached_build(course):
+    if shutil.which("git") is None and not os.environ.get("CI"):
+        pytest.skip("git is not installed")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(GIT_AUTHOR_NAME="A", GIT_AUTHOR_EMAIL="a@example.org", GIT_COMMITTER_NAME="A",
+               GIT_COMMITTER_EMAIL="a@example.org", HOME=str(course.parent), GIT_CONFIG_NOSYSTEM="1")
+
+    def git(*args, when):
+        env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = f"@{when} +0000"
+        subprocess.run(["git", *args], cwd=course, env=env, check=True, capture_output=True)
+
+    git("init", "-q", when=0)
+    git("add", ".", when=0)
+    git("commit", "-q", "-m", "first", when=1_700_000_000)
+    assert build_course(course, "build").warnings == ()
+    source = course / "nb" / "02-bilde.md"
+    text = source.read_text(encoding="utf-8")
+    source.write_text(text + "\nEn ny setning.\n", encoding="utf-8")
+    git("commit", "-q", "-am", "nb changed", when=1_700_086_400)
+    source.write_text(text, encoding="utf-8")  # the same bytes as at the first build; only the history differs
+    git("commit", "-q", "-am", "nb back", when=1_700_090_000)
+    after = build_course(course, "build")
+    assert [w.file for w in after.warnings] == ["courses/demo/nn/02-bilde.md"]
+    assert after.warnings == uncached(course).warnings
+
+
+def test_old_entries_are_pruned(course):
+    build_course(course, "build", langs=["nb"])
+    folder = Path("build/.cache")
+    for n in range(5):
+        (folder / f"{n:040x}.json").write_text("{}", encoding="utf-8")
+        os.utime(folder / f"{n:040x}.json", (n + 1, n + 1))  # older than the real entry
+    cache.prune(folder, keep=2)
+    left = sorted(p.name for p in folder.glob("*.json"))
+    assert len(left) == 2 and f"{4:040x}.json" in left
+    assert build_course(course, "build", langs=["nb"]).reused  # the newest, real entry was kept
+
+
+def test_a_cached_build_is_byte_identical_to_an_uncached_one(course):
+    build_course(course, "build")
+    again = build_course(course, "build")
+    assert again.reused
+    assert packages(again) == packages(uncached(course))
