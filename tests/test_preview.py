@@ -30,3 +30,42 @@ def test_a_format_without_a_player_says_what_preview_supports(tmp_path):
         Preview(SAMPLE, fmt="cmi5")
     assert raised.value.format_message() == ("preview supports scorm12 for now, not 'cmi5'; "
                                              "build it with 'ilmpack build --format cmi5' and try it in your LMS")
+
+
+def test_a_save_is_served_without_a_zip_being_made(make_course, monkeypatch):
+    import threading
+    import urllib.request
+    import zipfile
+
+    from ilmpack.preview import PreviewServer
+
+    def no_zip(*args, **kwargs):
+        raise AssertionError("the preview made or opened a zip")
+
+    monkeypatch.setattr(zipfile, "ZipFile", no_zip)
+    root = make_course()
+    preview = Preview(root)
+    server = PreviewServer(preview, 0)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+
+    def page() -> str:
+        url = f"http://127.0.0.1:{server.server_address[1]}/sco/nb/index.html"
+        with urllib.request.urlopen(url) as response:
+            return response.read().decode("utf-8")
+
+    try:
+        assert preview.rebuild().ok
+        assert "Endret etter lagring" not in page()
+        start = root / "nb" / "01-start.md"
+        start.write_text(start.read_text(encoding="utf-8") + "\nEndret etter lagring.\n", encoding="utf-8")
+        snapshot = preview.rebuild(["nb/01-start.md"])
+        assert snapshot.ok and snapshot.generation == 2
+        assert "Endret etter lagring." in page()
+        assert not list(preview.work.rglob("*.zip"))
+        assert [p.name for p in preview.work.iterdir() if p.name.startswith("site-")] == ["site-2"]  # the old one is gone
+    finally:
+        server.shutdown()
+        preview.close()
+        server.server_close()
+        thread.join()

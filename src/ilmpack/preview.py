@@ -1,7 +1,9 @@
 """`ilmpack preview`: rebuild a course on every save and serve it inside a page that plays the LMS.
 
-One build goes through `build_course` (the same pipeline as `ilmpack build`) into a temporary
-folder; each package is unpacked there and served as the LMS serves it. The page that plays the LMS
+One build goes through `build_course` (the same pipeline as `ilmpack build`) into a new temporary
+folder, with each package written as a folder of its files rather than a zip (nothing is zipped
+and unpacked again on a save; media are hard links to the course's own files), and served as the
+LMS serves it. The page that plays the LMS
 (templates/preview/) holds a strict SCORM 1.2 API and a side panel of what it records. Builds are
 announced to the page with Server-Sent Events: a good build reloads the course, a failed one shows
 its problems with file:line:col.
@@ -25,7 +27,6 @@ import tempfile
 import threading
 import time
 import webbrowser
-import zipfile
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -94,7 +95,7 @@ class Preview:
         self.course_dir = Path(course_dir)
         self.fmt, self.langs, self.player = fmt, tuple(langs), PLAYERS[fmt]
         self.work = Path(tempfile.mkdtemp(prefix="ilmpack-preview-"))
-        self.site: Path | None = None  # the unpacked packages of the newest good build, one folder a language
+        self.site: dict[str, Path] = {}  # language -> the package folder of the newest good build
         self.snapshot = Snapshot()
         self.closing = False
         self.all_langs: list[str] = []  # the languages of the last full build: the page's language switch
@@ -115,9 +116,11 @@ class Preview:
             shown = sorted(lang for lang, n in self.viewers.items() if n > 0)
             full = not self.all_langs or not shown or "course.yaml" in (changed or [])
             langs = self.langs if full else tuple(shown)
+            site = self.work / f"site-{generation}"  # a new folder a build: a page still loading keeps the old one
             try:
-                result = build_course(self.course_dir, self.work / "zips", fmt=self.fmt, langs=langs)
+                result = build_course(self.course_dir, site, fmt=self.fmt, langs=langs, folder=True, link_media=True)
             except IlmpackError as error:
+                shutil.rmtree(site, ignore_errors=True)
                 if isinstance(error, UsageProblem) and generation == 1:
                     raise
                 snapshot = Snapshot(generation, False, time.time() * 1000, time.monotonic() - started,
@@ -126,19 +129,16 @@ class Preview:
                 built = [p.lang for p in result.packages]
                 if full:
                     self.all_langs = built
-                site = self.work / f"site-{generation}"
-                for pkg in result.packages:
-                    with zipfile.ZipFile(pkg.path) as zf:
-                        zf.extractall(site / pkg.lang)  # our own zip: its names were checked when it was built
                 mastery = package_summary(result.packages[0].path)["mastery_score"]
                 snapshot = Snapshot(generation, True, time.time() * 1000, time.monotonic() - started,
-                                    result.course_id, self.all_langs, self._titles(site, result.packages),
+                                    result.course_id, self.all_langs, self._titles(result.packages),
                                     mastery[0] if isinstance(mastery, list) else mastery,
                                     warnings=[{**w.as_dict(), "where": str(w).split(": ", 1)[0]} for w in result.warnings],
                                     built=built)
-                old, self.site = self.site, site
-                if old is not None:
-                    shutil.rmtree(old, ignore_errors=True)  # a file still being sent stays readable on POSIX
+                old, self.site = self.site, {pkg.lang: pkg.path for pkg in result.packages}
+                if old:
+                    # a file still being sent stays readable on POSIX
+                    shutil.rmtree(next(iter(old.values())).parent, ignore_errors=True)
             with self._changed:
                 self.snapshot = snapshot
                 self._changed.notify_all()
@@ -151,8 +151,8 @@ class Preview:
             return delta > 0 and self.snapshot.ok and lang in self.all_langs and lang not in self.snapshot.built
 
     @staticmethod
-    def _titles(site: Path, packages) -> dict[str, str]:
-        return {p.lang: package_summary(site / p.lang)["title"] for p in packages}
+    def _titles(packages) -> dict[str, str]:
+        return {p.lang: package_summary(p.path)["title"] for p in packages}
 
     def wait(self, seen: int, timeout: float) -> Snapshot | None:
         """The newest snapshot once it is newer than `seen`; None on timeout or when closing."""
@@ -199,8 +199,9 @@ class PreviewHandler(http.server.BaseHTTPRequestHandler):
             self._events(preview, parse_qs(url.query).get("lang", [""])[0])
         elif path.startswith("/_preview/"):
             self._file(data_dir("templates") / "preview", path[len("/_preview/"):])
-        elif path.startswith("/sco/") and preview.site is not None:
-            self._file(preview.site, path[len("/sco/"):])
+        elif path.startswith("/sco/") and path[len("/sco/"):].split("/", 1)[0] in preview.site:
+            lang, _, rest = path[len("/sco/"):].partition("/")
+            self._file(preview.site[lang], rest)
         else:
             self._send(404, b"not found", "text/plain; charset=utf-8")
 
