@@ -214,3 +214,23 @@ def test_disk_full_while_zipping_keeps_the_previous_package(make_course, tmp_pat
     assert str(info.value.message).endswith("No space left on device; the previous package, if any, is unchanged")
     assert good.read_bytes() == before
     assert sorted(p.name for p in out.iterdir()) == [".cache", "demo-nb-scorm12.a11y.md", good.name]
+
+
+def test_a_folder_build_holds_what_the_zip_holds_and_replaces_the_last_one(make_course, tmp_path):
+    root = make_course()
+    zipped = build_course(root, tmp_path / "zip", cache=False).packages[0]
+    first = build_course(root, tmp_path / "dir", folder=True).packages[0]
+    assert first.path == tmp_path / "dir" / "demo-nb-scorm12" and first.path.is_dir()
+    with zipfile.ZipFile(zipped.path) as zf:
+        expected = {name: zf.read(name) for name in zf.namelist()}
+    files = {p.relative_to(first.path).as_posix(): p.read_bytes() for p in first.path.rglob("*") if p.is_file()}
+    assert files == expected
+    assert first.report.read_text(encoding="utf-8").replace("demo-nb-scorm12.zip", "demo-nb-scorm12") == \
+        zipped.report.read_text(encoding="utf-8").replace("demo-nb-scorm12.zip", "demo-nb-scorm12")
+    page = root / "nb" / "01-start.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\nNy setning.\n", encoding="utf-8")
+    (first.path / "stale.txt").write_text("from the last build", encoding="utf-8")
+    second = build_course(root, tmp_path / "dir", folder=True).packages[0]
+    assert not (second.path / "stale.txt").exists()
+    assert b"Ny setning." in (second.path / "index.html").read_bytes()
+    assert sorted(p.name for p in (tmp_path / "dir").iterdir()) == ["demo-nb-scorm12", "demo-nb-scorm12.a11y.md"]
