@@ -233,4 +233,4 @@ def test_a_folder_build_holds_what_the_zip_holds_and_replaces_the_last_one(make_
     second = build_course(root, tmp_path / "dir", folder=True).packages[0]
     assert not (second.path / "stale.txt").exists()
     assert b"Ny setning." in (second.path / "index.html").read_bytes()
-    assert sorted(p.name for p in (tmp_path / "dir").iterdir()) == ["demo-nb-scorm12", "demo-nb-scorm12.a11y.md"]
+    assert sorted(p.name for p in (tmp_path / "dir").iterdir()) == [".cache", "demo-nb-scorm12", "demo-nb-scorm12.a11y.md"]

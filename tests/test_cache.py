@@ -241,21 +241,26 @@ def test_a_deleted_or_replaced_package_is_built_again(course):
     assert first.packages[0].report.read_text(encoding="utf-8") != "edited"
 
 
+@pytest.mark.parametrize("which", ["build", "pages"])
 @pytest.mark.parametrize("damage", ["truncated", "tampered", "garbage"])
-def test_a_damaged_cache_entry_is_ignored(course, damage):
+def test_a_damaged_cache_file_is_ignored(course, damage, which):
     first = build_course(course, "build", langs=["nb"])
-    (entry,) = Path("build/.cache").glob("*.json")
-    text = entry.read_text(encoding="utf-8")
+    page = course / "nb" / "01-start.md"
+    if which == "pages":  # a miss of the build's record, so the kept pages are read
+        page.write_text(page.read_text(encoding="utf-8") + "\nMer.\n", encoding="utf-8")
+    (entry,) = [p for p in Path("build/.cache").glob("*.json") if p.name.startswith("pages-") == (which == "pages")]
+    data = entry.read_bytes()
     if damage == "truncated":
-        entry.write_text(text[: len(text) // 2], encoding="utf-8")
-    elif damage == "tampered":  # valid JSON, but not what was written: say, a warning dropped by hand
-        entry.write_text(text.replace('"pages": 3', '"pages": 4'), encoding="utf-8")
-        assert entry.read_text(encoding="utf-8") != text
+        entry.write_bytes(data[: len(data) // 2])
+    elif damage == "tampered":  # valid JSON, but not what was written
+        head, _, body = data.partition(b"\n")
+        entry.write_bytes(head + b"\n" + body.replace(b"nb", b"nn", 1))
     else:
         entry.write_bytes(b"\x00\xff" * 10)
     again = build_course(course, "build", langs=["nb"])
     assert not again.reused
     assert [p.pages for p in again.packages] == [p.pages for p in first.packages] == [3]
+    assert packages(again) == packages(uncached(course, langs=["nb"]))
     assert build_course(course, "build", langs=["nb"]).reused  # written afresh
 
 
@@ -317,9 +322,10 @@ def test_old_entries_are_pruned(course):
     for n in range(5):
         (folder / f"{n:040x}.json").write_text("{}", encoding="utf-8")
         os.utime(folder / f"{n:040x}.json", (n + 1, n + 1))  # older than the real entry
-    cache.prune(folder, keep=2)
+    real = len(list(folder.glob("*.json"))) - 5  # the build's record and its pages
+    cache.prune(folder, keep=real + 1)
     left = sorted(p.name for p in folder.glob("*.json"))
-    assert len(left) == 2 and f"{4:040x}.json" in left
+    assert len(left) == real + 1 and f"{4:040x}.json" in left
     assert build_course(course, "build", langs=["nb"]).reused  # the newest, real entry was kept
 
 
@@ -328,3 +334,23 @@ def test_a_cached_build_is_byte_identical_to_an_uncached_one(course):
     again = build_course(course, "build")
     assert again.reused
     assert packages(again) == packages(uncached(course))
+
+
+def test_a_one_page_edit_renders_only_that_page(course, monkeypatch):
+    build_course(course, "build")
+    rendered = []
+    real = render.render_page
+
+    def counting(env, md, course, page, *args, **kwargs):
+        rendered.append(f"{page.lang}/{page.entry}")
+        return real(env, md, course, page, *args, **kwargs)
+
+    monkeypatch.setattr(render, "render_page", counting)
+    edit_page(course)
+    after = build_course(course, "build")
+    assert rendered == ["nb/02-bilde.md"]
+    assert packages(after) == packages(uncached(course))
+    rendered.clear()
+    edit_setting(course)  # course.yaml is read by every page: all are rendered again
+    assert packages(build_course(course, "build")) == packages(uncached(course))
+    assert len(rendered) == 2 * 6  # this build and the uncached one, 3 pages in each of 2 languages

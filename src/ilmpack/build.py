@@ -10,7 +10,7 @@ from dataclasses import asdict, astuple, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from .cache import input_key, lookup, record, text_hash
+from .cache import cache_dir, input_key, load_pages, lookup, record, render_context, save_pages, text_hash
 from .errors import CourseError, Problem, UsageProblem
 
 if TYPE_CHECKING:
@@ -105,39 +105,47 @@ def check_course(course_dir: str | Path, fmt: str = "scorm12", langs: list[str] 
 def build_course(course_dir: str | Path, out_dir: str | Path = "build", *, fmt: str = "scorm12",
                  langs: list[str] | tuple[str, ...] = (),
                  progress: Callable[[Progress], None] | None = None,
-                 cache: bool = True, folder: bool = False, link_media: bool = False) -> BuildResult:
+                 cache: bool = True, folder: bool = False, link_media: bool = False,
+                 cache_in: str | Path | None = None) -> BuildResult:
     """Build one package per language (per format, for 'all'). Everything is read and rendered
     before anything is written.
 
     `progress`, when given, is called after each language is rendered and before the packages are
     written (the CLI shows it on a terminal; a long build is mostly media being zipped).
     `cache`: when nothing the build reads has changed since the last build into `out_dir`, and
-    its packages are still there as written, answer from the record of that build (cache.py).
-    `folder`: write each package as a folder of its files instead of a zip (no cache); with
+    its packages are still there as written, answer from the record of that build; otherwise
+    render again only the pages that changed (cache.py). The cache is kept in `cache_in`
+    (default `out_dir/.cache`). `folder`: write each package as a folder of its files instead
+    of a zip (pages are still kept in the cache, the folders are always written); with
     `link_media` its media are hard links to the course's files (for `ilmpack preview`).
     """
     started = time.monotonic()
     langs = tuple(dict.fromkeys(langs))  # `--lang nn --lang nn` builds nn once; the order given is kept
-    key = input_key(course_dir, out_dir, fmt, langs) if cache and not folder else None
-    entry = lookup(out_dir, key) if key else None
+    store = (Path(cache_in) if cache_in is not None else cache_dir(out_dir)) if cache else None
+    key = input_key(course_dir, out_dir, fmt, langs) if store and not folder else None
+    entry = lookup(store, key) if key else None
     if entry is not None:
         return _replay(entry, started)
     with _kept_log() as logged:
-        result, body = _build(course_dir, out_dir, fmt, langs, progress or (lambda _step: None), folder, link_media, started)
+        result, body = _build(course_dir, out_dir, fmt, langs, progress or (lambda _step: None), folder, link_media,
+                              started, store)
     # Recorded only when the sources did not change while they were being read (a save mid-build).
     if key and input_key(course_dir, out_dir, fmt, langs) == key:
-        record(out_dir, key, {**body, "log": logged})
+        record(store, key, {**body, "log": logged})
     return result
 
 
 def _build(course_dir, out_dir, fmt: str, langs: tuple[str, ...], report: Callable[[Progress], None],
-           folder: bool, link_media: bool, started: float) -> tuple[BuildResult, dict]:
+           folder: bool, link_media: bool, started: float, store: Path | None) -> tuple[BuildResult, dict]:
     """The build itself, and what the cache keeps of it."""
     from .a11y import accessibility_report
     from .package import write_folders, write_packages, write_text
-    from .render import make_environment, render_course
+    from .render import PageMemo, make_environment, render_course
     from .targets import get_target
 
+    root = Path(course_dir)
+    shared = render_context(root, fmt, langs, "") if store else ""  # course.yaml and templates as read
+    memos = []
     checked = check_course(course_dir, fmt, langs)
     course = checked.course
     chosen = [(name, lang) for name in formats(fmt) for lang in langs or course.languages]
@@ -145,8 +153,13 @@ def _build(course_dir, out_dir, fmt: str, langs: tuple[str, ...], report: Callab
     planned = []
     for number, (name, lang) in enumerate(chosen, 1):
         target = get_target(name)(course)
+        memo = None
+        if store:
+            context = render_context(root, name, langs, lang)
+            memo = PageMemo(context, load_pages(store, context))
+            memos.append(memo)
         sco = render_course(course, lang, target.runtime_adapter, helpers=target.runtime_helpers,
-                            extra_config=target.runtime_config(lang), connect=target.csp_connect)
+                            extra_config=target.runtime_config(lang), connect=target.csp_connect, memo=memo)
         files, disk = target.package_files(sco)
         pages = course.pages_in(lang)
         counts = dict(sorted(Counter(b.kind for p in pages for b in p.blocks).items()))
@@ -171,6 +184,9 @@ def _build(course_dir, out_dir, fmt: str, langs: tuple[str, ...], report: Callab
     written = [replace(b, bytes=signatures[b.path]["size"] if signatures else _folder_size(b.path)) for b, *_ in planned]
     for pkg in written:
         log.info("wrote %s and %s", pkg.path, pkg.report)
+    if memos and render_context(root, fmt, langs, "") == shared:  # not if course.yaml or a template changed meanwhile
+        for memo in memos:
+            save_pages(store, memo.context, memo.used)
     result = BuildResult(written, checked.warnings, round(time.monotonic() - started, 3), course.id)
     body = {"course_id": course.id,
             "warnings": [astuple(w) for w in checked.warnings],

@@ -45,7 +45,8 @@ CACHE_DIR = ".cache"
 FORMAT = 1  # of the entries; a new layout is a new number, and old entries are simply missed
 HASHED_BYTES = 256 * 1024  # files up to this size are keyed on their bytes, larger ones on size and mtime
 ENDS = 64 * 1024  # of each zip, hashed at its start and end to recognise it
-MAX_ENTRIES = 200  # the oldest entries beyond this are removed after each build
+MAX_ENTRIES = 200  # the least recently used files beyond this are removed after each build
+MAX_BYTES = 256 * 1024 * 1024  # ... and beyond this size (rendered pages take most of it)
 SKIPPED_DIRS = {".git", ".hg", ".svn", "__pycache__", "node_modules"}
 
 
@@ -141,51 +142,98 @@ def cache_dir(out_dir: str | Path) -> Path:
     return Path(out_dir) / CACHE_DIR
 
 
-def lookup(out_dir: str | Path, key: str) -> dict | None:
+def lookup(folder: Path, key: str) -> dict | None:
     """The entry for `key` if it is intact and every output it names is still the one it wrote."""
-    path = cache_dir(out_dir) / f"{key}.json"
+    body = _read(folder / f"{key}.json")
+    if body is None:
+        return None
     try:
-        stored = json.loads(path.read_text(encoding="utf-8"))
-        body = stored["body"]
-        if stored["sum"] != _sum(body) or body["key"] != key:
-            raise ValueError("entry does not match its checksum")
+        if body["key"] != key:
+            return None
         for pkg in body["packages"]:
             if file_signature(Path(pkg["path"])) != pkg["signature"]:
                 return None
             if text_hash(Path(pkg["report"]).read_bytes()) != pkg["report_hash"]:
                 return None
-    except FileNotFoundError:
+    except (OSError, KeyError, TypeError):
         return None
-    except (OSError, ValueError, KeyError, TypeError) as e:  # damaged or truncated: ignored, and removed
-        log.debug("ignoring cache entry %s: %s", path, e)
-        path.unlink(missing_ok=True)
-        return None
-    os.utime(path)  # recently used: pruned last
     return body
 
 
-def record(out_dir: str | Path, key: str, body: dict) -> None:
-    """Store an entry atomically, then prune the oldest. A cache that cannot be written is no error."""
-    folder = cache_dir(out_dir)
-    body = {**body, "key": key}
-    text = json.dumps({"sum": _sum(body), "body": body}, ensure_ascii=False)
+def record(folder: Path, key: str, body: dict) -> None:
+    """Store the entry of a build."""
+    _write(folder, f"{key}.json", {**body, "key": key})
+
+
+def render_context(root: Path, fmt: str, langs: tuple[str, ...], lang: str) -> str:
+    """What every page of one language's rendering reads besides the page itself: ilmpack,
+    course.yaml, the course's and the project's templates, the format and languages."""
+    root = root.resolve()
+    h = _digest()
+    h.update(json.dumps([code_fingerprint(), os.getcwd(), str(root), fmt, list(langs), lang]).encode("utf-8", "surrogateescape"))
+    try:
+        h.update((root / "course.yaml").read_bytes())
+    except OSError as e:
+        h.update(f"{e.errno}".encode())
+    for folder in course_template_dirs(root):
+        h.update(f"\0\0{folder}".encode("utf-8", "surrogateescape"))
+        if folder.is_dir():
+            _tree(h, folder)
+    return h.hexdigest()
+
+
+def load_pages(folder: Path, context: str) -> dict:
+    """The rendered pages kept for a render context (render.PageMemo), or none."""
+    body = _read(folder / f"pages-{context}.json")
+    return body["pages"] if isinstance(body, dict) and isinstance(body.get("pages"), dict) else {}
+
+
+def save_pages(folder: Path, context: str, pages: dict) -> None:
+    """Keep the pages a build used, for the next build with the same render context."""
+    _write(folder, f"pages-{context}.json", {"pages": pages})
+
+
+def _read(path: Path):
+    """A cache file's content if it is whole: its first line is the hash of the rest."""
+    try:
+        data = path.read_bytes()
+        digest, _, text = data.partition(b"\n")
+        if digest.decode("ascii") != hashlib.sha256(text).hexdigest():
+            raise ValueError("damaged: its checksum does not match")
+        body = json.loads(text)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as e:  # damaged or truncated: ignored, and removed
+        log.debug("ignoring cache file %s: %s", path, e)
+        path.unlink(missing_ok=True)
+        return None
+    try:
+        os.utime(path)  # recently used: pruned last
+    except OSError:
+        pass
+    return body
+
+
+def _write(folder: Path, name: str, body) -> None:
+    """Write a cache file atomically, then prune the oldest. A cache that cannot be written is no error."""
+    text = json.dumps(body, ensure_ascii=False).encode("utf-8")
     try:
         folder.mkdir(parents=True, exist_ok=True)
         ignore = folder / ".gitignore"
         if not ignore.exists():
             ignore.write_text("# ilmpack's build cache (safe to delete)\n*\n", encoding="utf-8")
-        fd, tmp = tempfile.mkstemp(prefix=f".{key}.", suffix=".part", dir=folder)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, folder / f"{key}.json")
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=folder)
+        with os.fdopen(fd, "wb") as f:
+            f.write(hashlib.sha256(text).hexdigest().encode("ascii") + b"\n" + text)
+        os.replace(tmp, folder / name)
     except OSError as e:
         log.debug("cannot write the build cache in %s: %s", folder, e)
         return
     prune(folder)
 
 
-def prune(folder: Path, keep: int = MAX_ENTRIES) -> None:
-    """Remove the least recently used entries beyond `keep`, and leftovers of interrupted writes."""
+def prune(folder: Path, keep: int = MAX_ENTRIES, max_bytes: int = MAX_BYTES) -> None:
+    """Remove the least recently used files beyond `keep` or `max_bytes`, and leftovers of interrupted writes."""
     entries = []
     now = time.time()
     for path in folder.iterdir():
@@ -196,10 +244,9 @@ def prune(folder: Path, keep: int = MAX_ENTRIES) -> None:
         if path.name.endswith(".part") and now - st.st_mtime > 3600:  # a writer killed mid-way
             path.unlink(missing_ok=True)
         elif path.suffix == ".json":
-            entries.append((st.st_mtime, path))
-    for _, path in sorted(entries, reverse=True)[keep:]:
-        path.unlink(missing_ok=True)
-
-
-def _sum(body: dict) -> str:
-    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+            entries.append((st.st_mtime, st.st_size, path))
+    total = 0
+    for n, (_, size, path) in enumerate(sorted(entries, reverse=True)):
+        total += size
+        if n >= keep or (total > max_bytes and n > 0):
+            path.unlink(missing_ok=True)

@@ -118,7 +118,8 @@ class Preview:
             langs = self.langs if full else tuple(shown)
             site = self.work / f"site-{generation}"  # a new folder a build: a page still loading keeps the old one
             try:
-                result = build_course(self.course_dir, site, fmt=self.fmt, langs=langs, folder=True, link_media=True)
+                result = build_course(self.course_dir, site, fmt=self.fmt, langs=langs, folder=True, link_media=True,
+                                      cache_in=self.work / "cache")  # pages that did not change are not rendered again
             except IlmpackError as error:
                 shutil.rmtree(site, ignore_errors=True)
                 if isinstance(error, UsageProblem) and generation == 1:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from html import escape, unescape
@@ -85,12 +87,14 @@ def make_environment(course: Course) -> Environment:
 
 
 def render_course(course: Course, lang: str, lms: str = "none", *, helpers: tuple[str, ...] = (),
-                  extra_config: dict | None = None, connect: str = "'none'") -> RenderedSco:
+                  extra_config: dict | None = None, connect: str = "'none'", memo: PageMemo | None = None) -> RenderedSco:
     """Render every page of one language into the launch page, plus assets and media.
 
     `lms` names the runtime's LMS adapter (the target's `runtime_adapter`, e.g. 'scorm12'),
     `helpers` the parts it builds on, `extra_config` what the target adds to the runtime config,
     `connect` the connect-src of the pages' Content-Security-Policy (`Target.csp_connect`).
+    `memo` keeps rendered pages between builds (cache.py): a page whose text, blocks and place
+    are unchanged, in an unchanged course.yaml, templates and ilmpack, is not rendered again.
     """
     env = make_environment(course)
     strings = _strings(env, lang)
@@ -106,7 +110,8 @@ def render_course(course: Course, lang: str, lms: str = "none", *, helpers: tupl
         for entry in module.pages:
             page = course.pages[(lang, entry)]
             number += 1
-            html = render_page(env, md, course, page, strings, entries, number, sco)
+            html = _memo_page(memo, page, number, sco, entries, lambda part, found: render_page(
+                env, md, course, page, strings, found, number, part))
             view = PageView(page.id, page.title, html, module.id, number, page.is_test)
             views.append(view)
             mview.pages.append(view)
@@ -143,11 +148,60 @@ def render_course(course: Course, lang: str, lms: str = "none", *, helpers: tupl
     return sco
 
 
+class PageMemo:
+    """Rendered pages kept between builds, by a key of everything a page's rendering reads.
+
+    `context` names what all pages of a language share (course.yaml, templates, ilmpack, the
+    format; cache.render_context); `pages` maps a page's key to what rendering it gave.
+    """
+
+    def __init__(self, context: str, pages: dict | None = None):
+        self.context = context
+        self.pages = pages or {}
+        self.used: dict[str, dict] = {}  # the entries this build used or made: what is kept for the next
+
+
+def _memo_page(memo: PageMemo | None, page: Page, number: int, sco: RenderedSco, entries: dict, render) -> Markup:
+    """A page rendered by `render(part, entries)` into a part of its own, or taken from `memo`; merged into `sco`."""
+    key = None
+    if memo is not None:
+        fields = [memo.context, number, page.id, page.entry, page.lang, page.title, page.is_test, str(page.source),
+                  page.markdown, [[b.kind, b.id, b.index, b.data] for b in page.blocks]]
+        try:
+            text = json.dumps(fields, sort_keys=True, ensure_ascii=False, default=_plain)
+            key = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        except (TypeError, ValueError):  # a value JSON cannot hold (a YAML date): rendered every time
+            key = None
+    kept = memo.pages.get(key) if key else None
+    if kept is None:
+        part, found = RenderedSco(sco.lang, policy=sco.policy), {}
+        html = render(part, found)
+        kept = {"html": str(html), "entries": found, "media": {k: str(v) for k, v in part.media.items()},
+                "files": {k: base64.b64encode(v).decode("ascii") for k, v in part.files.items()}}
+        if key and json.loads(json.dumps(kept)) != kept:  # tuples, keys that are not text: not kept
+            key = None
+    if key:
+        memo.used[key] = kept
+    for config_key, found in kept["entries"].items():
+        entries.setdefault(config_key, {}).update(found)
+    sco.media.update((k, Path(v)) for k, v in kept["media"].items())
+    sco.files.update((k, base64.b64decode(v)) for k, v in kept["files"].items())
+    return Markup(kept["html"])
+
+
+def _plain(value):
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
 def render_page(env, md: PageMarkdown, course, page: Page, strings, entries, number, sco: RenderedSco) -> Markup:
     """One page's body: Markdown to HTML, local links rewritten, blocks rendered in place.
 
-    `entries` collects what the runtime must know of each block: kind's config key -> id -> entry.
+    `entries` collects what the runtime must know of each block: kind's config key -> id -> entry;
+    `sco` the files the page brings (media, handouts).
     """
+    md.sco = sco  # the media the page's links name go with the page (its part, when pages are kept)
     html = md.convert(page)
     if not course.trusted_html:
         html = clean_html(html)
