@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ilmpack import cache, render, runtime
+from ilmpack import a11y, cache, render, runtime
 from ilmpack.build import build_course
 from ilmpack.cli import main
 from ilmpack.errors import CourseError
@@ -346,11 +346,29 @@ def test_a_one_page_edit_renders_only_that_page(course, monkeypatch):
         return real(env, md, course, page, *args, **kwargs)
 
     monkeypatch.setattr(render, "render_page", counting)
+    scanned = []
+    real_scan = a11y._scan
+    monkeypatch.setattr(a11y, "_scan", lambda path, text, titles: scanned.append(text[:100]) or real_scan(path, text, titles))
     edit_page(course)
     after = build_course(course, "build")
     assert rendered == ["nb/02-bilde.md"]
+    assert len(scanned) == 1 and 'data-page-id="02-bilde"' in scanned[0]  # the accessibility report's facts too
     assert packages(after) == packages(uncached(course))
     rendered.clear()
     edit_setting(course)  # course.yaml is read by every page: all are rendered again
     assert packages(build_course(course, "build")) == packages(uncached(course))
     assert len(rendered) == 2 * 6  # this build and the uncached one, 3 pages in each of 2 languages
+
+
+def test_the_sample_course_edited_gives_what_an_uncached_build_gives(tmp_path, monkeypatch):
+    from coursekit import SAMPLE
+
+    monkeypatch.chdir(tmp_path)
+    course = tmp_path / "courses" / "likestilling"
+    shutil.copytree(SAMPLE, course)
+    build_course(course, "build")
+    page = sorted((course / "nn").glob("*.md"))[1]
+    page.write_text(page.read_text(encoding="utf-8").replace("\n## ", "\nEin ny setning.\n\n## ", 1), encoding="utf-8")
+    after = build_course(course, "build")
+    assert not after.reused
+    assert packages(after) == packages(uncached(course))

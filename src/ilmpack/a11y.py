@@ -8,9 +8,12 @@ The facts come from the package's rendered HTML, so every block kind's markup is
 
 from __future__ import annotations
 
+import hashlib
 import html.parser
+import json
 import posixpath
-from dataclasses import dataclass, field
+import re
+from dataclasses import asdict, dataclass, field
 
 from jinja2 import Environment
 
@@ -145,21 +148,65 @@ class _Scanner(html.parser.HTMLParser):
             self.link[1] += data
 
 
-def scan_package(files: dict[str, bytes], page_titles: dict[str, str]) -> list[PageFacts]:
-    """PageFacts of every page of index.html, then of every other HTML file (handouts), in order."""
+def scan_package(files: dict[str, bytes], page_titles: dict[str, str], memo=None) -> list[PageFacts]:
+    """PageFacts of every page of index.html, then of every other HTML file (handouts), in order.
+
+    With `memo` (render.PageMemo), the facts of a page whose HTML is unchanged are taken from it.
+    """
     facts = []
     for path in ["index.html"] + sorted(p for p in files if p.endswith(".html") and p != "index.html"):
-        scanner = _Scanner(path, page_titles if path == "index.html" else {})
-        scanner.feed(files[path].decode("utf-8"))
-        scanner.close()
-        facts.extend(scanner.pages)
+        text = files[path].decode("utf-8")
+        parts = _page_parts(text, page_titles) if path == "index.html" and memo is not None else None
+        if parts is None:
+            facts.extend(_scan(path, text, page_titles if path == "index.html" else {}))
+            continue
+        for page_id, part in parts:
+            key = hashlib.sha256(json.dumps([page_titles[page_id], part], ensure_ascii=False).encode("utf-8")).hexdigest()
+            kept = memo.facts.get(key)
+            if kept is None:
+                kept = [_facts_dict(p) for p in _scan(path, part, page_titles)]
+            memo.facts_used[key] = kept
+            facts.extend(_facts_from(d) for d in kept)
     return facts
 
 
+def _scan(path: str, text: str, page_titles: dict[str, str]) -> list[PageFacts]:
+    scanner = _Scanner(path, page_titles)
+    scanner.feed(text)
+    scanner.close()
+    return scanner.pages
+
+
+# The start of a page in index.html, as the scanner sees it (a section with data-page-id).
+PAGE_START = re.compile(r"<section\b[^>]*?\sdata-page-id=\"([^\"]*)\"")
+
+
+def _page_parts(text: str, page_titles: dict[str, str]) -> list[tuple[str, str]] | None:
+    """index.html cut at the start of each page, (page id, part) to be scanned alone; None unless
+    the cuts are exactly the pages, in order (then no part can hold what another needs)."""
+    starts = list(PAGE_START.finditer(text))
+    if [m.group(1) for m in starts] != list(page_titles):
+        return None
+    ends = [m.start() for m in starts[1:]] + [len(text)]
+    return [(m.group(1), text[m.start():end]) for m, end in zip(starts, ends)]
+
+
+def _facts_dict(page: PageFacts) -> dict:
+    data = asdict(page)
+    for media in data["media"]:
+        media["tracks"] = sorted(media["tracks"])
+    return data
+
+
+def _facts_from(data: dict) -> PageFacts:
+    media = [Media(**{**m, "tracks": set(m["tracks"])}) for m in data["media"]]
+    return PageFacts(**{**data, "media": media, "media_links": [tuple(x) for x in data["media_links"]]})
+
+
 def accessibility_report(env: Environment, course: Course, lang: str, package: str,
-                         files: dict[str, bytes], page_titles: dict[str, str]) -> str:
+                         files: dict[str, bytes], page_titles: dict[str, str], memo=None) -> str:
     """The report for one language's package, in that language (English for a language without a template)."""
-    pages = scan_package(files, page_titles)
+    pages = scan_package(files, page_titles, memo)
     media = [(p.where, m) for p in pages for m in p.media]
     facts = {
         "images": sum(p.images for p in pages),

@@ -156,7 +156,7 @@ def _build(course_dir, out_dir, fmt: str, langs: tuple[str, ...], report: Callab
         memo = None
         if store:
             context = render_context(root, name, langs, lang)
-            memo = PageMemo(context, load_pages(store, context))
+            memo = PageMemo(context, *load_pages(store, context))
             memos.append(memo)
         sco = render_course(course, lang, target.runtime_adapter, helpers=target.runtime_helpers,
                             extra_config=target.runtime_config(lang), connect=target.csp_connect, memo=memo)
@@ -169,7 +169,7 @@ def _build(course_dir, out_dir, fmt: str, langs: tuple[str, ...], report: Callab
         built = BuiltPackage(path, lang, name, len(files) + len(disk), pages=len(pages), blocks=counts,
                              media=len(sco.media), report=path.with_name(path.stem + ".a11y.md"))
         titles = {p["id"]: p["title"] for p in sco.config["pages"]}
-        a11y = accessibility_report(env, course, lang, path.name, sco.files, titles)
+        a11y = accessibility_report(env, course, lang, path.name, sco.files, titles, memo)
         planned.append((built, files, disk, a11y))
         label = f"{lang} ({name})" if fmt == "all" else lang
         report(Progress("language", number, len(chosen), f"{label}: {built.pages} pages, {built.media} media files"))
@@ -186,7 +186,7 @@ def _build(course_dir, out_dir, fmt: str, langs: tuple[str, ...], report: Callab
         log.info("wrote %s and %s", pkg.path, pkg.report)
     if memos and render_context(root, fmt, langs, "") == shared:  # not if course.yaml or a template changed meanwhile
         for memo in memos:
-            save_pages(store, memo.context, memo.used)
+            save_pages(store, memo.context, memo.used, memo.facts_used)
     result = BuildResult(written, checked.warnings, round(time.monotonic() - started, 3), course.id)
     body = {"course_id": course.id,
             "warnings": [astuple(w) for w in checked.warnings],

@@ -182,15 +182,17 @@ def render_context(root: Path, fmt: str, langs: tuple[str, ...], lang: str) -> s
     return h.hexdigest()
 
 
-def load_pages(folder: Path, context: str) -> dict:
-    """The rendered pages kept for a render context (render.PageMemo), or none."""
+def load_pages(folder: Path, context: str) -> tuple[dict, dict]:
+    """The rendered pages and their accessibility facts kept for a render context (render.PageMemo)."""
     body = _read(folder / f"pages-{context}.json")
-    return body["pages"] if isinstance(body, dict) and isinstance(body.get("pages"), dict) else {}
+    if not isinstance(body, dict) or not isinstance(body.get("pages"), dict) or not isinstance(body.get("facts"), dict):
+        return {}, {}
+    return body["pages"], body["facts"]
 
 
-def save_pages(folder: Path, context: str, pages: dict) -> None:
-    """Keep the pages a build used, for the next build with the same render context."""
-    _write(folder, f"pages-{context}.json", {"pages": pages})
+def save_pages(folder: Path, context: str, pages: dict, facts: dict) -> None:
+    """Keep what a build used, for the next build with the same render context."""
+    _write(folder, f"pages-{context}.json", {"pages": pages, "facts": facts})
 
 
 def _read(path: Path):
