@@ -372,3 +372,21 @@ def test_the_sample_course_edited_gives_what_an_uncached_build_gives(tmp_path, m
     after = build_course(course, "build")
     assert not after.reused
     assert packages(after) == packages(uncached(course))
+
+
+def test_a_save_during_a_build_is_not_recorded_as_built(course, monkeypatch):
+    import ilmpack.build
+
+    real = ilmpack.build.check_course
+
+    def saving_meanwhile(*args, **kwargs):
+        checked = real(*args, **kwargs)
+        edit_page(course)  # the author saves after the sources were read, before the packages are written
+        return checked
+
+    monkeypatch.setattr(ilmpack.build, "check_course", saving_meanwhile)
+    build_course(course, "build")
+    monkeypatch.setattr(ilmpack.build, "check_course", real)
+    after = build_course(course, "build")
+    assert not after.reused
+    assert packages(after) == packages(uncached(course))

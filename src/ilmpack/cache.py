@@ -20,6 +20,12 @@ accessibility report. A build with the same key whose outputs still look so is a
 entry: the same warnings and summary, nothing rewritten. Anything else (a missing, changed or
 unreadable entry or output) is a miss and the course is built as usual; a cache can make a build
 faster, never different. `--no-cache` neither reads nor writes it; deleting the folder clears it.
+
+On a miss the course is still loaded and validated in full, but rendered pages are kept too
+(`pages-<context>.json`, render.PageMemo): the context hashes what every page of a language
+shares (ilmpack, course.yaml, the templates, format and languages), and a page's own key adds
+its text, blocks and number, so only the pages that changed are rendered and scanned again.
+Every cache file starts with a line holding the hash of the rest: a damaged one is not trusted.
 """
 
 from __future__ import annotations
