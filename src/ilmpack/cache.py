@@ -209,11 +209,14 @@ def _read(path: Path):
         if digest.decode("ascii") != hashlib.sha256(text).hexdigest():
             raise ValueError("damaged: its checksum does not match")
         body = json.loads(text)
-    except FileNotFoundError:
+    except OSError:  # none yet, or no cache folder can be there (the build then says why)
         return None
-    except (OSError, ValueError) as e:  # damaged or truncated: ignored, and removed
+    except ValueError as e:  # damaged or truncated: ignored, and removed
         log.debug("ignoring cache file %s: %s", path, e)
-        path.unlink(missing_ok=True)
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            pass
         return None
     try:
         os.utime(path)  # recently used: pruned last
