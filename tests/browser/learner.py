@@ -20,6 +20,7 @@ SHOWN_PAGE = "section.ilm-page:not([hidden])"
 SUBMIT = 'button[data-action="submit-test"]'
 RETAKE = 'button[data-action="retake"]'
 RESULT = "[data-test-result]"
+STEP_TIMEOUT_MS = 5_000  # as conftest.STEP_TIMEOUT_MS
 
 CHOICE_KINDS = ("single", "multiple", "true-false", "likert")
 
@@ -38,9 +39,16 @@ class Learner:
         self.package = package
 
     @classmethod
-    def launch(cls, browsing, pkg, path, cmi, refuse=None):
-        """The SCO at `path` launched by the test LMS (tests/browser/harness) with `cmi`."""
-        page = browsing.new_page()
+    def launch(cls, browsing, pkg, path, cmi, refuse=None, profile=None):
+        """The SCO at `path` launched by the test LMS (tests/browser/harness) with `cmi`; in a
+        fresh browser profile, or in `profile` (a browser context: its localStorage, where
+        reflection answers stay, survives between launches)."""
+        if profile is None:
+            page = browsing.new_page()
+        else:
+            page = profile.new_page()
+            page.set_default_timeout(STEP_TIMEOUT_MS)
+            page.on("pageerror", lambda err: browsing.page_errors.append(f"{page.url}: {err}"))
         page.goto(f"{browsing.base_url}/harness.html")
         page.evaluate("options => startLms(options)", {"cmi": cmi, "src": path, "refuse": refuse})
         frame = page.frame(name="sco")
