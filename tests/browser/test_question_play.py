@@ -451,3 +451,36 @@ def test_a_shuffled_matching_question_is_judged_by_its_pairs_not_their_places(br
     expect(learner.frame.locator(RESULT)).to_contain_text("100 %")
     record = by_id(interactions(learner.lms_cmi()))["t-match"]
     assert (record["result"], record["student_response"]) == ("correct", pattern(record))
+
+
+FITS = """s => {
+    const cs = getComputedStyle(s);
+    const ctx = document.createElement('canvas').getContext('2d');
+    ctx.font = cs.font;
+    const text = Math.max(...[...s.options].map(o => ctx.measureText(o.text).width));
+    const room = s.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight) - 20;  // 20: the arrow
+    return {text: Math.ceil(text), room: Math.floor(room)};
+}"""
+
+
+def test_a_matching_list_is_wide_enough_for_its_longest_answer(browsing, serve_course, tmp_path):
+    """A closed <select> cannot wrap: with a long right-hand text it takes a line of its own
+    rather than cut the chosen text (it once kept half the row and cut it)."""
+    course = tmp_path / "every-kind"
+    shutil.copytree(FIXTURE, course)
+    page_md = course / "nb" / "01-sjekk.md"
+    long = "Gir gratis veiledning om likestilling og diskriminering"
+    page_md.write_text(page_md.read_text(encoding="utf-8").replace("right: Veileder og gir råd", f"right: {long}"),
+                       encoding="utf-8")
+    served = serve_course(course)
+    for width in (1280, 640):
+        page = browsing.new_page(viewport={"width": width, "height": 800})
+        page.goto(f"{browsing.base_url}{served.path}")
+        selects = page.locator('[data-question="k-match"] select')
+        expect(selects).to_have_count(2)
+        for select in selects.all():
+            fit = select.evaluate(FITS)
+            assert fit["text"] <= fit["room"], f"at {width} px the list shows {fit['room']} px of a {fit['text']} px answer"
+        o = page.evaluate(OVERFLOW)
+        assert o["scrollWidth"] <= o["clientWidth"], (width, o)
+    browsing.assert_no_page_errors()
