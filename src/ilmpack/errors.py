@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import click
@@ -46,9 +47,15 @@ def display_path(path: str | os.PathLike) -> str:
     """A path as the user should read it: relative to the working folder when inside it."""
     path = Path(path)
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(path.resolve().relative_to(_resolved_cwd(os.getcwd())))
     except ValueError:
         return str(path)
+
+
+@lru_cache(maxsize=4)
+def _resolved_cwd(cwd: str) -> Path:
+    """The working folder with links resolved, once per folder: a build shows thousands of paths."""
+    return Path(cwd).resolve()
 
 
 class IlmpackError(click.ClickException):

@@ -138,7 +138,7 @@ def read_page(text: str, file: str, block_kinds: frozenset[str]) -> RawPage:
             alert = scan_alert(line, i + 1, lines[i - 1] if i > start else "", file)
             if alert:
                 notes.append(alert)
-            prose[i] = blank_code_spans(line)
+            prose[i] = blank_code_spans(line) if "`" in line else line
             _scan_links(line, prose[i], i + 1, links)
             line = DECORATIVE.sub(r"\1)", line) if "](" in line else line  # the mark is for ilmpack, not a tooltip
             body.append(LONE_BRACKET.sub(r"\\[", line) if line.count("[") > MANY_BRACKETS else line)
@@ -178,10 +178,38 @@ def read_page(text: str, file: str, block_kinds: frozenset[str]) -> RawPage:
     if problems:
         raise ValueError(problems)
     prose_text = "\n".join(prose)
-    hazards = find_hazards(prose_text)
+    hazards = hazards_in(prose_text)
     page = RawPage(file, meta, meta_map, "\n".join(body), blocks, links, hazards, has_front_matter, notes)
     page.form_fields = _form_fields(prose_text)
     return page
+
+
+# The non-ASCII letters that re.IGNORECASE takes for ASCII ones (sanitize.HAZARD is case-blind).
+_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+
+
+def hazards_in(text: str) -> list[tuple[int, int, str]]:
+    """sanitize.find_hazards, skipped for text that cannot hold a hazard (most pages): every one
+    starts with '<' or is a javascript:, vbscript: or data: link, and the full scan is slow."""
+    if "<" not in text:
+        folded = text.translate(_FOLD) if any(c in text for c in "\u0130\u0131\u017f\u212a") else text
+        if not _names_scheme(folded.lower()):
+            return []
+    return find_hazards(text)
+
+
+def _names_scheme(folded: str) -> bool:
+    """Whether 'script' or 'data' is followed by a ':' (spaces between allowed): Lovdata is no data: link."""
+    for word in ("script", "data"):
+        i = folded.find(word)
+        while i != -1:
+            j = i + len(word)
+            while j < len(folded) and folded[j].isspace():  # what \s matches in a str pattern
+                j += 1
+            if j < len(folded) and folded[j] == ":":
+                return True
+            i = folded.find(word, i + 1)
+    return False
 
 
 def _looks_like_block(info: str, body: list[str]) -> bool:
@@ -197,9 +225,12 @@ def _looks_like_block(info: str, body: list[str]) -> bool:
 
 def _form_fields(text: str) -> list[tuple[int, int, str]]:
     """(line, column, tag) of each raw form field (<textarea>, <input>, ...) in the prose."""
-    starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+    matches = list(FORM_FIELD.finditer(text))
+    if not matches:
+        return []
+    starts = [0] + [m.end() for m in re.finditer("\n", text)]
     out = []
-    for m in FORM_FIELD.finditer(text):
+    for m in matches:
         line = bisect.bisect_right(starts, m.start())
         out.append((line, m.start() - starts[line - 1] + 1, m.group("tag").lower()))
     return out
@@ -212,6 +243,8 @@ def _closes(line: str, fence: str) -> bool:
 
 def _scan_links(line: str, prose: str, lineno: int, out: list[LinkRef]) -> None:
     """Links, images and raw HTML src/href of one line (`prose`: the line with code spans blanked)."""
+    if "](" not in line and "]:" not in line and "=" not in prose:
+        return  # most lines of prose hold none: skip the three scans
     for m in LINK.finditer(line):
         group = "aurl" if m.group("aurl") is not None else "url"
         url, rest, title = m.group(group), m.group("rest"), None

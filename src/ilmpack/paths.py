@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+from functools import lru_cache
 from pathlib import Path
 
 SAFE_NAME = re.compile(r"^[A-Za-z0-9._/-]+$")
@@ -27,7 +28,7 @@ def resolve_inside(root: Path, base: Path, target: str) -> Path:
     if target.startswith("/") or re.match(r"^[A-Za-z]:", target):
         raise PathProblem(f"'{target}' is an absolute path; write it relative to this file, inside the course folder")
     candidate = base / target
-    root_resolved = root.resolve()
+    root_resolved = _resolved(root.absolute())  # absolute: a relative root means another folder after a chdir
     # resolve() follows symlinks, so a link that points out of the course is caught here too.
     try:
         resolved = candidate.resolve()
@@ -46,6 +47,12 @@ def resolve_inside(root: Path, base: Path, target: str) -> Path:
             raise PathProblem(f"'{target}' is a folder, not a file")
         raise PathProblem(f"no such file '{target}'" + (f"; did you mean '{hint}'? (names are case-sensitive on the LMS)" if hint else ""), hint)
     return resolved
+
+
+@lru_cache(maxsize=16)
+def _resolved(folder: Path) -> Path:
+    """The course folder with links resolved, once: a course names thousands of files in it."""
+    return folder.resolve()
 
 
 def _is_link_inside(path: Path, root: Path) -> bool:

@@ -16,10 +16,9 @@ from .blocks import block_kinds, get_block
 from .blocks.base import SAME
 from .errors import Problem
 from .loader import LoadedCourse
-from .pages import RawPage
+from .pages import RawPage, hazards_in
 from .paths import PathProblem, ascii_name, check_package_name, resolve_inside
 from .resources import load_schema
-from .sanitize import find_hazards
 from .sourcemap import SourceMap, format_key
 
 TYPE_NAMES = {
@@ -317,9 +316,10 @@ def _block_hazards(value, smap: SourceMap, path: tuple) -> list[tuple]:
         return [h for k, v in value.items() for h in _block_hazards(v, smap, path + (k,))]
     if isinstance(value, list):
         return [h for i, v in enumerate(value) for h in _block_hazards(v, smap, path + (i,))]
-    if isinstance(value, str) and find_hazards(value):
+    found = hazards_in(value) if isinstance(value, str) else ()
+    if found:
         line, col = smap.locate(path)
-        return [(smap.file, line, col, format_key(path), what) for _, _, what in find_hazards(value)]
+        return [(smap.file, line, col, format_key(path), what) for _, _, what in found]
     return []
 
 
