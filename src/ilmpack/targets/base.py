@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import Problem
 from ..loader import LoadedCourse
 from ..model import Course
-from ..render import RenderedSco
+
+if TYPE_CHECKING:  # `validate` checks a course for a target without loading the renderer
+    from ..render import RenderedSco
 
 
 class Target:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from lxml import etree
 
 from ..blocks import get_block
 from ..blocks.base import StateShare
 from ..errors import BuildError, Problem
-from ..render import RenderedSco
 from ..xsd import NS_ADLCP, NS_IMSCP, NS_IMSMD, control_files, schema_errors
 from .base import Target
+
+if TYPE_CHECKING:
+    from ..render import RenderedSco
 
 NS_XSI = "http://www.w3.org/2001/XMLSchema-instance"
 NSMAP = {None: NS_IMSCP, "adlcp": NS_ADLCP, "imsmd": NS_IMSMD, "xsi": NS_XSI}

@@ -12,16 +12,20 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
-from lxml import etree, html as lxml_html
-from tincan import ActivityDefinition, InteractionComponent, InteractionComponentList, LanguageMap
+from lxml import etree
 
 from ..errors import BuildError, Problem
 from ..blocks.question import LIKERT_KEYS, OPTION_KEYS, SOURCE_KEYS
-from ..render import RenderedSco, inline_markdown
 from ..xsd import xapi_schema_errors
 from .base import Target
+
+if TYPE_CHECKING:  # the tincan library and the renderer are imported only when a package is made
+    from tincan import ActivityDefinition, InteractionComponent, LanguageMap
+
+    from ..render import RenderedSco
 
 # A domain that can never be registered (RFC 6761): stable and absolute, but not the publisher's own.
 DEFAULT_IRI_BASE = "https://ilmpack.invalid/courses/"
@@ -47,6 +51,10 @@ def question_iri(activity: str, qid: str, test_page: str | None) -> str:
 
 def plain_text(markdown_text: str) -> str:
     """Markdown of a prompt or option as plain text (xAPI language maps hold no HTML)."""
+    from lxml import html as lxml_html
+
+    from ..render import inline_markdown
+
     html = str(inline_markdown(str(markdown_text)))
     if not html:
         return ""
@@ -67,6 +75,8 @@ def course_questions(course) -> dict[str, dict]:
 def interaction_definitions(course, lang: str) -> dict[str, ActivityDefinition]:
     """Each question as a full xAPI interaction definition: names in every language of the course,
     the right answers as the package's language `lang` writes them (fill-in answers are words)."""
+    from tincan import ActivityDefinition, InteractionComponentList
+
     out = {}
     for qid, texts in course_questions(course).items():
         data = texts[lang][0] if lang in texts else next(iter(texts.values()))[0]
@@ -85,6 +95,8 @@ def interaction_definitions(course, lang: str) -> dict[str, ActivityDefinition]:
 
 def _names(texts: dict, pick) -> LanguageMap:
     """One text of a question in every language, as plain text."""
+    from tincan import LanguageMap
+
     return LanguageMap({lang: plain_text(pick(data)) for lang, (data, _) in texts.items()})
 
 
@@ -113,6 +125,8 @@ def _patterns(data) -> list[str]:
 
 def _components(data, texts: dict) -> dict[str, list[InteractionComponent]]:
     """choices, source/target, steps or scale, each component named in every language."""
+    from tincan import InteractionComponent
+
     def parts(keys: str, count: int, pick) -> list[InteractionComponent]:
         return [InteractionComponent(id=keys[i], description=_names(texts, lambda d, i=i: pick(d)[i]))
                 for i in range(count)]
