@@ -6,15 +6,17 @@ import base64
 import hashlib
 import json
 import logging
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 from html import escape, unescape
 from pathlib import Path
 from urllib.parse import unquote
 
-from jinja2 import (ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateNotFound,
+import jinja2
+from jinja2 import (ChoiceLoader, Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined, TemplateNotFound,
                     TemplateSyntaxError, UndefinedError)
 from markupsafe import Markup
 
@@ -82,8 +84,44 @@ def template_dirs(course: Course) -> list[Path]:
 
 def make_environment(course: Course) -> Environment:
     """One Jinja environment: autoescape on, undefined names are errors."""
-    loader = ChoiceLoader([FileSystemLoader(str(d)) for d in template_dirs(course)])
-    return Environment(loader=loader, autoescape=True, undefined=StrictUndefined, keep_trailing_newline=True)
+    return _environment(tuple(str(d) for d in template_dirs(course)))
+
+
+@lru_cache(maxsize=8)
+def _environment(dirs: tuple[str, ...]) -> Environment:
+    """The environment of a template search path, made once: it keeps each template compiled
+    (compiling costs more than rendering a small course) and reloads a template whose file changed."""
+    loader = ChoiceLoader([FileSystemLoader(d) for d in dirs])
+    return Environment(loader=loader, autoescape=True, undefined=StrictUndefined, keep_trailing_newline=True,
+                       bytecode_cache=_bytecode_cache())
+
+
+class _QuietBytecodeCache(FileSystemBytecodeCache):
+    """Compiled templates kept between runs, keyed on each template's source (never stale); a cache
+    folder that cannot be read or written only makes the build slower."""
+
+    def load_bytecode(self, bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except OSError:
+            pass
+
+    def dump_bytecode(self, bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
+def _bytecode_cache() -> FileSystemBytecodeCache | None:
+    """$XDG_CACHE_HOME/ilmpack/templates-<Jinja version> (~/.cache when unset); None when it cannot be made."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = Path(base) / "ilmpack" / f"templates-{jinja2.__version__}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return _QuietBytecodeCache(str(folder))
 
 
 def render_course(course: Course, lang: str, lms: str = "none", *, helpers: tuple[str, ...] = (),
