@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings  # a test extra: the README's test command installs it
+import pytest
+from hypothesis import HealthCheck, given, settings  # a test extra: the README's test command installs it
 from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
 
+from ilmpack import schemacheck
+from ilmpack.loader import load_course
 from ilmpack.pages import hazards_in, read_page
+from ilmpack.resources import data_dir, load_schema
 from ilmpack.sanitize import find_hazards
+
+from coursekit import ROOT, SAMPLE
 
 # Pieces that make hazards, near-hazards and the letters re.IGNORECASE takes for ASCII ones.
 PIECES = ["java", "script", "vb", "data", "DATA", "Scr", "ipt", ":", " ", "\n", "\u00a0", "\t", "<", ">", "a", "on",
@@ -36,3 +43,81 @@ def test_a_page_finds_links_form_fields_and_hazards_where_they_are():
         ("link", "https://lovdata.no", 6, 14), ("image", "../media/a.png", 6, 46), ("raw", "x.pdf", 10, 35), ("ref", "b.pdf", 12, 8)]
     assert page.form_fields == [(10, 1, "textarea")]
     assert page.hazards == [(10, 42, "the event handler onclick= in raw HTML")]
+
+
+# --- schemacheck: the yes/no answer jsonschema would give ---------------------------------------
+
+SCHEMAS = sorted(p.relative_to(data_dir("schemas")).as_posix()[: -len(".schema.json")]
+                 for p in data_dir("schemas").rglob("*.schema.json"))
+
+
+def _examples() -> dict[str, list]:
+    """Valid data of every schema, from the sample course and the fixture courses."""
+    out: dict[str, list] = {name: [] for name in SCHEMAS}
+    for course in [SAMPLE, *sorted(p.parent for p in (ROOT / "tests" / "fixtures").glob("*/course.yaml"))]:
+        loaded = load_course(course)
+        out["course"].append(loaded.data)
+        for page in loaded.pages.values():
+            out["page"].append(page.meta)
+            for block in page.blocks:
+                out[f"blocks/{block.kind}"].append(block.data)
+    return out
+
+
+EXAMPLES = _examples()
+# Values that sit on the schemas' edges: wrong types, bools that are not numbers, floats that are integers.
+ODD = [None, True, False, 0, 1, 1.0, 2.5, -1, 100, 101, "", "x", "a-b", "Æ", "nb", "single", [], [1, 1], {}, {"nb": ""}]
+
+
+def _mutate(value, path: list, choice, replacement):
+    """`value` with the node at `path` (indexes into its keys/items) replaced, removed or given an extra key."""
+    if not path:
+        return replacement
+    if isinstance(value, dict) and value:
+        keys = list(value)
+        key = keys[path[0] % len(keys)]
+        out = dict(value)
+        if choice == "drop" and len(path) == 1:
+            del out[key]
+        elif choice == "add" and len(path) == 1:
+            out[f"extra{path[0]}"] = replacement
+        else:
+            out[key] = _mutate(value[key], path[1:], choice, replacement)
+        return out
+    if isinstance(value, list) and value:
+        i = path[0] % len(value)
+        out = list(value)
+        if choice == "drop" and len(path) == 1:
+            del out[i]
+        elif choice == "add" and len(path) == 1:
+            out.append(replacement)
+        else:
+            out[i] = _mutate(value[i], path[1:], choice, replacement)
+        return out
+    return replacement
+
+
+@pytest.mark.parametrize("name", SCHEMAS)
+def test_every_schema_compiles_and_accepts_the_courses_data(name):
+    assert EXAMPLES[name] or name in ("blocks/case",), name  # every kind has an example somewhere
+    for data in EXAMPLES[name]:
+        assert schemacheck.is_valid(name, data) is Draft202012Validator(load_schema(name)).is_valid(data)
+
+
+@pytest.mark.parametrize("name", SCHEMAS)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_schemacheck_agrees_with_jsonschema_on_damaged_data(name, data):
+    examples = EXAMPLES[name] or [{}]
+    value = data.draw(st.sampled_from(examples))
+    for _ in range(data.draw(st.integers(1, 3))):
+        path = data.draw(st.lists(st.integers(0, 20), min_size=0, max_size=4))
+        choice = data.draw(st.sampled_from(["set", "drop", "add"]))
+        value = _mutate(value, path, choice, data.draw(st.sampled_from(ODD)))
+    assert schemacheck.is_valid(name, value) is Draft202012Validator(load_schema(name)).is_valid(value), value
+
+
+def test_schemacheck_refuses_a_keyword_it_does_not_implement():
+    with pytest.raises(schemacheck.UnknownKeyword) as caught:
+        schemacheck._compile({"type": "string", "format": "email"}, {}, {})
+    assert str(caught.value) == "JSON Schema keyword(s) format not implemented in schemacheck.py"

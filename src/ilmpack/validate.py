@@ -7,10 +7,8 @@ import re
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
 
 from .blocks import block_kinds, get_block
 from .blocks.base import SAME
@@ -19,7 +17,12 @@ from .loader import LoadedCourse
 from .pages import RawPage, hazards_in
 from .paths import PathProblem, ascii_name, check_package_name, resolve_inside
 from .resources import load_schema
+from .schemacheck import is_valid
 from .sourcemap import SourceMap, format_key
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 TYPE_NAMES = {
     "string": "text", "integer": "a whole number", "number": "a number", "boolean": "true or false",
@@ -52,6 +55,8 @@ def validate_course(loaded: LoadedCourse) -> list[Problem]:
 
 def schema_problems(data, schema_name: str, smap: SourceMap, prefix: tuple = ()) -> list[Problem]:
     """Problems of `data` against `schemas/<schema_name>.schema.json`, one per real mistake."""
+    if is_valid(schema_name, data):  # the usual case, answered without loading jsonschema
+        return []
     errors = list(_validator(schema_name).iter_errors(data))
     typos = {(tuple(e.absolute_path), close) for e in errors if e.validator == "additionalProperties"
              for close in _typo_targets(e)}
@@ -74,6 +79,8 @@ def _typo_targets(error: ValidationError) -> list[str]:
 
 @lru_cache(maxsize=None)
 def _validator(schema_name: str) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(load_schema(schema_name))
 
 
