@@ -85,6 +85,9 @@ class Workspace:
         shutil.copytree(self.course, copy, copy_function=os.link)
         env = dict(os.environ, XDG_CACHE_HOME=str(base / "cache"))
         env.pop("SOURCE_DATE_EPOCH", None)
+        # As an installed ilmpack runs: Python keeps its compiled modules (an environment that
+        # turns that off would add ilmpack's compile time to every run).
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         return copy, base / "out", env
 
     def drop(self, copy: Path) -> None:
