@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import stat
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,26 +28,32 @@ def resolve_inside(root: Path, base: Path, target: str) -> Path:
         raise PathProblem(f"'{target}' uses '\\'; write paths with '/'")
     if target.startswith("/") or re.match(r"^[A-Za-z]:", target):
         raise PathProblem(f"'{target}' is an absolute path; write it relative to this file, inside the course folder")
-    candidate = base / target
+    candidate = os.path.join(base, target)
     root_resolved = _resolved(root.absolute())  # absolute: a relative root means another folder after a chdir
-    # resolve() follows symlinks, so a link that points out of the course is caught here too.
+    # realpath() follows symlinks, so a link that points out of the course is caught here too.
+    # Strings, not Path objects, on this path: a large course resolves thousands of links.
+    resolved = os.path.realpath(candidate)
     try:
-        resolved = candidate.resolve()
-    except RuntimeError as e:  # a symlink loop (Python < 3.13 raises RuntimeError for it)
-        raise PathProblem(f"'{target}' is a link that points to itself; put the file itself there") from e
+        mode = os.stat(resolved).st_mode
     except OSError as e:
         if e.errno == errno.ELOOP:
             raise PathProblem(f"'{target}' is a link that points to itself; put the file itself there") from e
-        raise
-    if not resolved.is_relative_to(root_resolved):
-        how = "is a link that points outside" if _is_link_inside(candidate, root_resolved) else "leaves"
+        mode = 0
+    inside = str(root_resolved).rstrip(os.sep) + os.sep
+    if not (resolved + os.sep).startswith(inside):
+        how = "is a link that points outside" if _is_link_inside(Path(candidate), root_resolved) else "leaves"
         raise PathProblem(f"'{target}' {how} the course folder; keep files inside {root.name}/")
-    if not resolved.is_file():
-        hint = _case_hint(root_resolved, resolved)
-        if resolved.is_dir():
+    if not stat.S_ISREG(mode):
+        hint = _case_hint(root_resolved, Path(resolved))
+        if stat.S_ISDIR(mode):
             raise PathProblem(f"'{target}' is a folder, not a file")
         raise PathProblem(f"no such file '{target}'" + (f"; did you mean '{hint}'? (names are case-sensitive on the LMS)" if hint else ""), hint)
-    return resolved
+    return Path(resolved)
+
+
+def resolved_root(root: Path) -> Path:
+    """The course folder with links resolved (what resolve_inside returns paths under)."""
+    return _resolved(root.absolute())
 
 
 @lru_cache(maxsize=16)

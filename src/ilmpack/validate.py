@@ -15,7 +15,7 @@ from .blocks.base import SAME
 from .errors import Problem
 from .loader import LoadedCourse
 from .pages import RawPage, hazards_in
-from .paths import PathProblem, ascii_name, check_package_name, resolve_inside
+from .paths import PathProblem, ascii_name, check_package_name, resolve_inside, resolved_root
 from .resources import load_schema
 from .schemacheck import is_valid
 from .sourcemap import SourceMap, format_key
@@ -339,7 +339,7 @@ def _block_file_problems(loaded: LoadedCourse, block, page_file: Path) -> list[P
         except PathProblem as e:
             out.append(block.smap.problem(key, str(e)))
             continue
-        msg = check_package_name(resolved.relative_to(loaded.root.resolve()).as_posix())
+        msg = check_package_name(resolved.relative_to(resolved_root(loaded.root)).as_posix())
         if msg:
             out.append(block.smap.problem(key, msg))
             continue
@@ -379,7 +379,7 @@ def _link_problems(loaded: LoadedCourse, page: RawPage, page_file: Path) -> list
                 out.append(Problem(page.file, link.line, link.column, "", f"the link goes to the top of {target}: links to a "
                                    f"place inside a page ('#{fragment}') are not supported; remove '#{fragment}'", warning=True))
             continue  # a link to another page; the renderer turns it into an in-course link
-        msg = check_package_name(resolved.relative_to(loaded.root.resolve()).as_posix())
+        msg = check_package_name(resolved.relative_to(resolved_root(loaded.root)).as_posix())
         if msg:
             out.append(Problem(page.file, link.line, link.column, "", msg))
     return out
