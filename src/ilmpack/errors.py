@@ -45,11 +45,12 @@ class Problem:
 
 def display_path(path: str | os.PathLike) -> str:
     """A path as the user should read it: relative to the working folder when inside it."""
-    path = Path(path)
-    try:
-        return str(path.resolve().relative_to(_resolved_cwd(os.getcwd())))
-    except ValueError:
-        return str(path)
+    real = os.path.realpath(path)  # strings, not Path objects: a build shows a path for every page
+    cwd = str(_resolved_cwd(os.getcwd()))
+    if real == cwd:
+        return "."
+    inside = cwd.rstrip(os.sep) + os.sep
+    return real[len(inside):] if real.startswith(inside) else str(Path(path))
 
 
 @lru_cache(maxsize=4)
