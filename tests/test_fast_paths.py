@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pytest
 from hypothesis import HealthCheck, given, settings  # a test extra: the README's test command installs it
 from hypothesis import strategies as st
@@ -121,3 +122,25 @@ def test_schemacheck_refuses_a_keyword_it_does_not_implement():
     with pytest.raises(schemacheck.UnknownKeyword) as caught:
         schemacheck._compile({"type": "string", "format": "email"}, {}, {})
     assert str(caught.value) == "JSON Schema keyword(s) format not implemented in schemacheck.py"
+
+
+def test_real_path_is_realpath_even_when_a_folder_becomes_a_link(tmp_path):
+    """The folder memo must never hide a link: a folder swapped for a link to outside the course
+    between two builds (a long preview session) resolves to where the link points."""
+    from ilmpack.paths import real_path
+
+    course, outside = tmp_path / "kurs", tmp_path / "ute"
+    (course / "media").mkdir(parents=True)
+    outside.mkdir()
+    for folder in (course / "media", outside):
+        (folder / "bilde.png").write_bytes(b"x")
+    (course / "media" / "lenke.png").symlink_to(outside / "bilde.png")
+    for written in ("nb/../media/bilde.png", "media/lenke.png", "media/.", "media/..", "media/mangler.png"):
+        (course / "nb").mkdir(exist_ok=True)
+        path = os.path.join(str(course), written)
+        assert real_path(path) == os.path.realpath(path), written
+    path = os.path.join(str(course), "media/bilde.png")
+    assert real_path(path) == str(course / "media" / "bilde.png")
+    (course / "media").rename(course / "gammel")
+    (course / "media").symlink_to(outside)
+    assert real_path(path) == str(outside / "bilde.png") == os.path.realpath(path)

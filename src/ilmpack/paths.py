@@ -32,7 +32,7 @@ def resolve_inside(root: Path, base: Path, target: str) -> Path:
     root_resolved = _resolved(root.absolute())  # absolute: a relative root means another folder after a chdir
     # realpath() follows symlinks, so a link that points out of the course is caught here too.
     # Strings, not Path objects, on this path: a large course resolves thousands of links.
-    resolved = os.path.realpath(candidate)
+    resolved = real_path(candidate)
     try:
         mode = os.stat(resolved).st_mode
     except OSError as e:
@@ -49,6 +49,35 @@ def resolve_inside(root: Path, base: Path, target: str) -> Path:
             raise PathProblem(f"'{target}' is a folder, not a file")
         raise PathProblem(f"no such file '{target}'" + (f"; did you mean '{hint}'? (names are case-sensitive on the LMS)" if hint else ""), hint)
     return Path(resolved)
+
+
+_FOLDERS: dict[str, tuple[int, int, str]] = {}  # folder as written -> (device, inode, real path)
+
+
+def real_path(path: str) -> str:
+    """os.path.realpath(path), with the folder part resolved once per folder.
+
+    A large course links the same few folders thousands of times, and realpath checks every part
+    of every path. A folder's real path is remembered with its device and inode, checked again on
+    every call (one stat), so a folder moved or replaced by a link is resolved afresh.
+    """
+    head, tail = os.path.split(path)
+    if tail in ("", ".", ".."):
+        return os.path.realpath(path)
+    try:
+        st = os.stat(head)
+    except OSError:
+        return os.path.realpath(path)
+    known = _FOLDERS.get(head)
+    if known and known[0] == st.st_dev and known[1] == st.st_ino:
+        real_head = known[2]
+    else:
+        if len(_FOLDERS) > 4096:
+            _FOLDERS.clear()
+        real_head = os.path.realpath(head)
+        _FOLDERS[head] = (st.st_dev, st.st_ino, real_head)
+    joined = os.path.join(real_head, tail)
+    return os.path.realpath(joined) if os.path.islink(joined) else joined
 
 
 def resolved_root(root: Path) -> Path:

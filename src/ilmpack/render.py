@@ -26,6 +26,7 @@ from .gfm import to_html
 from .markdown_ext import alert_labels, content_helpers
 from .model import Course, Page
 from .pages import PLACEHOLDER
+from .paths import real_path
 from .privacy import add_policy, content_policy
 from .resources import course_template_dirs, data_dir
 from .runtime import assemble_runtime, fingerprint, runtime_parts
@@ -403,11 +404,13 @@ class PageMarkdown:
     def _rewrite(self, url: str, page: Page) -> str:
         target, _, fragment = url.partition("#")
         target = target.split("?", 1)[0]
-        resolved = (page.source.parent / unquote(target)).resolve()
-        if resolved.suffix == ".md":
-            entry = resolved.relative_to(self.course.root / page.lang).as_posix() \
-                if resolved.is_relative_to(self.course.root / page.lang) else resolved.name
+        resolved = real_path(os.path.join(os.path.dirname(page.source), unquote(target)))
+        root = str(self.course.root)
+        if resolved.endswith(".md"):
+            lang_dir = os.path.join(root, page.lang) + os.sep
+            entry = resolved[len(lang_dir):] if resolved.startswith(lang_dir) else os.path.basename(resolved)
+            entry = entry.replace(os.sep, "/")
             return f"#page-{self.page_ids.get(entry, Path(entry).stem)}"
-        package = resolved.relative_to(self.course.root).as_posix()
-        self.sco.media[package] = resolved
+        package = os.path.relpath(resolved, root).replace(os.sep, "/")
+        self.sco.media[package] = Path(resolved)
         return package + (f"#{fragment}" if fragment else "")
