@@ -187,3 +187,11 @@ def test_a_web_address_in_a_question_opens_in_a_new_tab_and_says_so(make_course)
     assert (a.get("href"), a.get("target"), a.get("rel")) == ("https://lovdata.no", "_blank", "noopener noreferrer")
     assert a.text_content() == "https://lovdata.no (åpnes i ny fane)"
     assert prompt.xpath("string(.//del)") == "dette"
+
+
+def test_a_line_of_many_brackets_keeps_them_as_written_in_code_and_text(make_course):
+    """cmark-gfm reads a line of brackets in linear time: ilmpack no longer escapes them, so a
+    code span shows exactly what the author wrote (it used to gain backslashes)."""
+    brackets = "[" * 150
+    html, _ = _rendered_body(make_course, PAGE + f"Tegn: `{brackets}` og {brackets} slutt\n")
+    assert f"<code>{brackets}</code> og {brackets} slutt" in html

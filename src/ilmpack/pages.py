@@ -23,9 +23,6 @@ TITLE = re.compile(r"""^\s+(?:"(?P<d>[^"]*)"|'(?P<s>[^']*)'|\((?P<p>[^)]*)\)?)\s
 # The title that marks an image as decoration, read the same on GitHub: ![](../media/strek.svg "decorative").
 DECORATIVE_TITLES = ("decorative", "dekorativ")
 DECORATIVE = re.compile(r"""(!\[\s*\]\(\s*(?:<[^>\n]*>|[^)\s]+))\s+(["'])(?:decorative|dekorativ)\2\s*\)""", re.I)
-# Python-Markdown takes quadratic time over many '[' that open no link; escaped, they are plain text.
-MANY_BRACKETS = 100
-LONE_BRACKET = re.compile(r"(?<!\\)\[(?!(?:[^\[\]\\]|\\.){0,1000}\][(\[:])")
 REFDEF = re.compile(r"^ {0,3}\[[^\]]+\]:\s*<?(?P<url>\S+?)>?(\s|$)")
 RAW_SRC = re.compile(r"""\b(?:src|href|poster)\s*=\s*["'](?P<url>[^"']+)["']""", re.I)
 RAW_TAG = re.compile(r"<\s*([a-zA-Z][a-zA-Z0-9]*)")
@@ -141,7 +138,7 @@ def read_page(text: str, file: str, block_kinds: frozenset[str]) -> RawPage:
             prose[i] = blank_code_spans(line) if "`" in line else line
             _scan_links(line, prose[i], i + 1, links)
             line = DECORATIVE.sub(r"\1)", line) if "](" in line else line  # the mark is for ilmpack, not a tooltip
-            body.append(LONE_BRACKET.sub(r"\\[", line) if line.count("[") > MANY_BRACKETS else line)
+            body.append(line)
             i += 1
             continue
         fence, info = m.group("fence"), m.group("info").lower()
