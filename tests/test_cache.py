@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -212,8 +213,7 @@ def test_format_and_language_are_part_of_the_key(course):
     nb = build_course(course, "build", langs=["nb"])
     both = build_course(course, "build")
     assert not both.reused and [p.lang for p in both.packages] == ["nb", "nn"]
-    # The full build rewrote the nb package: the record of the nb-only build no longer matches it.
-    assert not build_course(course, "build", langs=["nb"]).reused
+    # The full build made the same nb package, so it kept it: the record of the nb-only build still stands.
     assert build_course(course, "build", langs=["nb"]).reused
     cmi5 = build_course(course, "build", fmt="cmi5", langs=["nb"])
     assert not cmi5.reused and cmi5.packages[0].path.name == "demo-nb-cmi5.zip"
@@ -241,20 +241,24 @@ def test_a_deleted_or_replaced_package_is_built_again(course):
     assert first.packages[0].report.read_text(encoding="utf-8") != "edited"
 
 
-@pytest.mark.parametrize("which", ["build", "pages"])
+LAYERS = ("pages-", "checks-", "package-")  # rendered pages, pages as read and checked, packages as written
+
+
+@pytest.mark.parametrize("which", ["build", *LAYERS])
 @pytest.mark.parametrize("damage", ["truncated", "tampered", "garbage"])
 def test_a_damaged_cache_file_is_ignored(course, damage, which):
     first = build_course(course, "build", langs=["nb"])
     page = course / "nb" / "01-start.md"
-    if which == "pages":  # a miss of the build's record, so the kept pages are read
+    if which != "build":  # a miss of the build's record, so the other layers are read
         page.write_text(page.read_text(encoding="utf-8") + "\nMer.\n", encoding="utf-8")
-    (entry,) = [p for p in Path("build/.cache").glob("*.json") if p.name.startswith("pages-") == (which == "pages")]
+    (entry,) = [p for p in Path("build/.cache").glob("*.json")
+                if (p.name.startswith(which) if which != "build" else not p.name.startswith(LAYERS))]
     data = entry.read_bytes()
     if damage == "truncated":
         entry.write_bytes(data[: len(data) // 2])
     elif damage == "tampered":  # valid JSON, but not what was written
         head, _, body = data.partition(b"\n")
-        entry.write_bytes(head + b"\n" + body.replace(b"nb", b"nn", 1))
+        entry.write_bytes(head + b"\n" + re.sub(rb"[0-9]", lambda m: b"8" if m.group() == b"7" else b"7", body, count=1))
     else:
         entry.write_bytes(b"\x00\xff" * 10)
     again = build_course(course, "build", langs=["nb"])
@@ -390,3 +394,130 @@ def test_a_save_during_a_build_is_not_recorded_as_built(course, monkeypatch):
     after = build_course(course, "build")
     assert not after.reused
     assert packages(after) == packages(uncached(course))
+
+
+def problems_of(build) -> tuple:
+    """(errors, warnings) a build gives: its CourseError's problems, or none and its warnings."""
+    try:
+        return (), build().warnings
+    except CourseError as e:
+        return tuple(e.problems), ()
+
+
+def count_reads(monkeypatch) -> list[str]:
+    """The page files this process reads and checks anew (not taken from the cache), as they are shown."""
+    from ilmpack import loader, validate
+
+    read, checked = [], []
+    real_read, real_check = loader.read_page, validate.page_problems
+    monkeypatch.setattr(loader, "read_page", lambda text, file, kinds: read.append(file) or real_read(text, file, kinds))
+    monkeypatch.setattr(validate, "page_problems",
+                        lambda loaded, lang, entry, page: checked.append(page.file) or real_check(loaded, lang, entry, page))
+    return read, checked
+
+
+def test_a_one_page_edit_reads_only_that_page_and_keeps_the_other_package(course, monkeypatch):
+    (course / "nn" / "99-utkast.md").write_text("---\ntitle: Utkast\n---\n", encoding="utf-8")  # a warning
+    first = build_course(course, "build")
+    nn = [p for p in first.packages if p.lang == "nn"][0]
+    before = identity(nn.path), identity(nn.report)
+    read, checked = count_reads(monkeypatch)
+    edit_page(course)
+    after = build_course(course, "build")
+    assert read == checked == ["courses/demo/nb/02-bilde.md"]
+    assert (identity(nn.path), identity(nn.report)) == before  # the nn package did not change: not rewritten
+    fresh = uncached(course)
+    assert (packages(after), after.warnings) == (packages(fresh), fresh.warnings)
+    assert [(p.path.name, p.bytes, p.files) for p in after.packages] == \
+        [(p.path.name, p.bytes, p.files) for p in fresh.packages]
+
+
+def copy_block(course, lang, page, into):
+    """The question of `page` added to page `into` as well (same id), in one language."""
+    text = (course / lang / page).read_text(encoding="utf-8")
+    block = text[text.index("```question"):text.index("```\n", text.index("```question") + 3) + 4]
+    target = course / lang / into
+    target.write_text(target.read_text(encoding="utf-8") + "\n" + block, encoding="utf-8")
+
+
+def remove_image(course):
+    (course / "media" / "figur.png").unlink()
+
+
+def edit_nb_answer(course):
+    page = course / "nb" / "03-test.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("correct: true\n```", "correct: false\n```", 1), encoding="utf-8")
+
+
+def break_a_link(course):
+    page = course / "nb" / "01-start.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\nLes [neste side](02-bilete.md).\n", encoding="utf-8")
+
+
+NEIGHBOURS = {
+    "a block id another page has": lambda course: copy_block(course, "nb", "01-start.md", "02-bilde.md"),
+    "a file a cached page shows removed": remove_image,
+    "answers that now differ from the cached translation": edit_nb_answer,
+    "a link to a page that is not there": break_a_link,
+}
+
+
+@pytest.mark.parametrize("change", NEIGHBOURS.values(), ids=NEIGHBOURS.keys())
+def test_an_error_found_with_cached_pages_is_reported_as_without_the_cache(course, change):
+    build_course(course, "build")
+    change(course)
+    cached = problems_of(lambda: build_course(course, "build"))
+    assert cached == problems_of(lambda: uncached(course)) and cached[0]
+    assert problems_of(lambda: build_course(course, "build")) == cached  # and again, from the kept pages
+
+
+def allow_raw_html(course):
+    path = course / "course.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "trusted_html: true\n", encoding="utf-8")
+
+
+def test_a_setting_in_course_yaml_checks_every_page_again(course, monkeypatch):
+    page = course / "nn" / "02-bilde.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\n<span onclick=\"x()\">Trykk</span>\n", encoding="utf-8")
+    first = build_course(course, "build")
+    assert [w.file for w in first.warnings] == ["courses/demo/nn/02-bilde.md"]
+    read, checked = count_reads(monkeypatch)
+    allow_raw_html(course)
+    after = build_course(course, "build")
+    assert len(read) == len(checked) == 6
+    fresh = uncached(course)
+    assert after.warnings == fresh.warnings == ()
+    assert packages(after) == packages(fresh)
+
+
+def test_a_changed_schema_checks_every_page_again(course, monkeypatch, tmp_path):
+    from ilmpack import resources, validate
+
+    copy = tmp_path / "ilmpack-schemas"
+    shutil.copytree(resources.data_dir("schemas"), copy)
+    real = resources.data_dir
+
+    def data_dir(name):
+        return copy if name == "schemas" else real(name)
+
+    for module in (resources, cache):
+        monkeypatch.setattr(module, "data_dir", data_dir)
+    monkeypatch.setattr(cache, "code_fingerprint", cache.code_fingerprint.__wrapped__)
+
+
+    def clear():
+        validate._validator.cache_clear()
+        resources.load_schema.cache_clear()
+
+    clear()
+    build_course(course, "build")
+    schema = copy / "page.schema.json"
+    schema.write_text(schema.read_text(encoding="utf-8").replace('"minLength": 1}', '"minLength": 1, "maxLength": 5}'),
+                      encoding="utf-8")
+    clear()
+    try:
+        cached = problems_of(lambda: build_course(course, "build"))
+        assert cached == problems_of(lambda: uncached(course))
+        assert any("Velkommen" in p.message for p in cached[0])
+    finally:
+        clear()

@@ -10,7 +10,8 @@ from dataclasses import asdict, astuple, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from .cache import cache_dir, input_key, load_pages, lookup, record, render_context, save_pages, text_hash
+from .cache import (cache_dir, check_context, content_hash, file_signature, input_key, load_checks, load_pages, lookup, package_record,
+                    record, record_package, render_context, save_checks, save_pages, text_hash)
 from .errors import CourseError, Problem, UsageProblem
 
 if TYPE_CHECKING:
@@ -74,11 +75,14 @@ def formats(fmt: str) -> list[str]:
     return [fmt]
 
 
-def check_course(course_dir: str | Path, fmt: str = "scorm12", langs: list[str] | tuple[str, ...] = ()) -> Checked:
+def check_course(course_dir: str | Path, fmt: str = "scorm12", langs: list[str] | tuple[str, ...] = (), *,
+                 memo=None) -> Checked:
     """Load and validate a course for format `fmt` (or 'all'); raise CourseError with every problem.
 
     With `langs`, only those languages are checked (the source language is not needed), so one
-    language can be built while another is still being translated.
+    language can be built while another is still being translated. With `memo`
+    (pagememo.PageChecks), a page file whose bytes and context did not change since an earlier
+    run is not read and checked again.
     """
     # The pipeline is imported here, not at the top: a build answered from the cache needs none of it.
     from .loader import course_languages, load_course
@@ -87,7 +91,7 @@ def check_course(course_dir: str | Path, fmt: str = "scorm12", langs: list[str] 
     from .validate import validate_course
 
     fmts = formats(fmt)
-    loaded = load_course(course_dir, langs)
+    loaded = load_course(course_dir, langs, memo)
     known = course_languages(loaded.data)
     unknown = [lang for lang in langs if known and lang not in known]
     if unknown:
@@ -146,7 +150,13 @@ def _build(course_dir, out_dir, fmt: str, langs: tuple[str, ...], report: Callab
     root = Path(course_dir)
     shared = render_context(root, fmt, langs, "") if store else ""  # course.yaml and templates as read
     memos = []
-    checked = check_course(course_dir, fmt, langs)
+    checks = None
+    if store:
+        from .pagememo import PageChecks
+
+        checks = PageChecks(check_context(root, Path(out_dir)), {})
+        checks.kept = load_checks(store, checks.context)
+    checked = check_course(course_dir, fmt, langs, memo=checks)
     course = checked.course
     chosen = [(name, lang) for name in formats(fmt) for lang in langs or course.languages]
     env = make_environment(course)
@@ -174,16 +184,34 @@ def _build(course_dir, out_dir, fmt: str, langs: tuple[str, ...], report: Callab
         label = f"{lang} ({name})" if fmt == "all" else lang
         report(Progress("language", number, len(chosen), f"{label}: {built.pages} pages, {built.media} media files"))
     report(Progress("package", 0, len(planned), ", ".join(b.path.name for b, *_ in planned)))
+    kept: dict[Path, dict] = {}  # the packages the cache wrote from this very content, still as written
     if folder:
         write_folders([(b.path, files, disk) for b, files, disk, _ in planned], link_media)
         signatures = {}
     else:
-        signatures = write_packages([(b.path, files, disk) for b, files, disk, _ in planned])
+        contents = {b.path: content_hash(b.format, files, disk, a11y) for b, files, disk, a11y in planned} if store else {}
+        for b, *_ in planned:
+            signature = _unchanged(store, b, contents[b.path]) if store else None
+            if signature:
+                kept[b.path] = signature
+        signatures = write_packages([(b.path, files, disk) for b, files, disk, _ in planned if b.path not in kept])
+        signatures.update(kept)
     for b, _, _, a11y in planned:  # after the packages: a failed build leaves no report of a package it did not write
-        write_text(b.report, a11y)
+        if b.path not in kept:
+            write_text(b.report, a11y)
+    for b, files, disk, a11y in planned if store and not folder else ():
+        # Not when a media file changed while it was zipped: the zip may hold neither version.
+        if b.path in kept or content_hash(b.format, files, disk, a11y) == contents[b.path]:
+            record_package(store, b.path, {"content": contents[b.path], "signature": signatures[b.path],
+                                           "report_hash": text_hash(a11y.encode("utf-8"))})
     written = [replace(b, bytes=signatures[b.path]["size"] if signatures else _folder_size(b.path)) for b, *_ in planned]
     for pkg in written:
         log.info("wrote %s and %s", pkg.path, pkg.report)
+    # Kept after a build that succeeded (a failed one changes nothing in the output folder), and
+    # not when a file changed while it was read.
+    if checks is not None and checks.worth_saving() and check_context(root, Path(out_dir)) == checks.context:
+        save_checks(store, checks.context, checks.used)
+    memos = [m for m in memos if _worth_saving(m)]
     if memos and render_context(root, fmt, langs, "") == shared:  # not if course.yaml or a template changed meanwhile
         for memo in memos:
             save_pages(store, memo.context, memo.used, memo.facts_used)
@@ -195,6 +223,26 @@ def _build(course_dir, out_dir, fmt: str, langs: tuple[str, ...], report: Callab
                           "report_hash": text_hash(a11y.encode("utf-8"))}
                          for pkg, (_, _, _, a11y) in zip(written, planned)]}
     return result, body
+
+
+def _worth_saving(memo) -> bool:
+    """Whether to write a language's rendered pages again: not when under 1 % of them were rendered
+    anew (rewriting a large course's file costs more than rendering a few pages again)."""
+    new = sum(key not in memo.pages for key in memo.used) + sum(key not in memo.facts for key in memo.facts_used)
+    return bool(new) and (not memo.pages or new * 100 >= len(memo.used) + len(memo.facts_used))
+
+
+def _unchanged(store: Path, built: BuiltPackage, content: str) -> dict | None:
+    """The signature of the package at `built.path` if the cache wrote it, from this very content,
+    and it and its report are still as written (then it is not written again); else None."""
+    kept = package_record(store, built.path)
+    try:
+        if kept is None or kept["content"] != content or file_signature(built.path) != kept["signature"] \
+                or text_hash(built.report.read_bytes()) != kept["report_hash"]:
+            return None
+    except (OSError, KeyError, TypeError):
+        return None
+    return kept["signature"]
 
 
 def _folder_size(path: Path) -> int:

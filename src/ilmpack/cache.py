@@ -34,6 +34,7 @@ import hashlib
 import json
 import logging
 import os
+import stat
 import subprocess
 import sys
 import tempfile
@@ -199,6 +200,84 @@ def load_pages(folder: Path, context: str) -> tuple[dict, dict]:
 def save_pages(folder: Path, context: str, pages: dict, facts: dict) -> None:
     """Keep what a build used, for the next build with the same render context."""
     _write(folder, f"pages-{context}.json", {"pages": pages, "facts": facts})
+
+
+def check_context(root: Path, skip: Path | None = None) -> str:
+    """What a page's loading and own checks read besides its bytes (pagememo.py): ilmpack, the
+    working folder, course.yaml, and the course folder's listing: every name, with the size and
+    time of every file but the Markdown pages (their links need them only to exist) and where
+    each symbolic link leads."""
+    root = root.resolve()
+    h = _digest()
+    h.update(json.dumps([code_fingerprint(), os.getcwd(), str(root)]).encode("utf-8", "surrogateescape"))
+    try:
+        h.update((root / "course.yaml").read_bytes())
+    except OSError as e:
+        h.update(f"{e.errno}".encode())
+    skip = skip.resolve() if skip is not None else None
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS and Path(dirpath, d) != skip)
+        rel = os.path.relpath(dirpath, root)
+        h.update(f"\0\0{rel}\0{len(dirnames)}".encode("utf-8", "surrogateescape"))
+        for name in [*dirnames, *sorted(filenames)]:
+            path = os.path.join(dirpath, name)
+            line = f"\0{name}"
+            try:
+                st = os.stat(path)
+                line += f"\0{st.st_mode}"
+                if not name.endswith(".md") and not stat.S_ISDIR(st.st_mode):  # a folder's time changes with its pages
+                    line += f"\0{st.st_size}\0{st.st_mtime_ns}"
+            except OSError as e:
+                line += f"\0{e.errno}"
+            if os.path.islink(path):
+                line += f"\0{os.readlink(path)}\0{os.path.realpath(path)}"
+            h.update(line.encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
+
+
+def load_checks(folder: Path, context: str) -> dict:
+    """The pages' load and check results kept for a context (pagememo.PageChecks)."""
+    body = _read(folder / f"checks-{context}.json")
+    return body if isinstance(body, dict) else {}
+
+
+def save_checks(folder: Path, context: str, used: dict) -> None:
+    _write(folder, f"checks-{context}.json", used)
+
+
+def package_record(folder: Path, path: Path) -> dict | None:
+    """What the cache knows of the package last written at `path`: the hash of its content and its signature."""
+    body = _read(folder / f"package-{_name_key(path)}.json")
+    return body if isinstance(body, dict) else None
+
+
+def record_package(folder: Path, path: Path, body: dict) -> None:
+    _write(folder, f"package-{_name_key(path)}.json", body)
+
+
+def _name_key(path: Path) -> str:
+    return hashlib.sha256(str(Path(path).resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:40]
+
+
+def content_hash(fmt: str, files: dict[str, bytes], disk: dict[str, Path], report: str) -> str:
+    """A package's content before it is zipped: ilmpack (which zips it), its text files' bytes, its
+    media files (by bytes, or size and time when large, as in `input_key`), the zip's entry time
+    and its report."""
+    h = _digest()
+    h.update(json.dumps([code_fingerprint(), fmt, os.environ.get("SOURCE_DATE_EPOCH"), sorted(files), sorted(disk)])
+             .encode("utf-8", "surrogateescape"))
+    for name in sorted(files):
+        h.update(hashlib.sha256(files[name]).digest())
+    for name in sorted(disk):
+        path = disk[name]
+        st = os.stat(path)
+        h.update(f"\0{path}\0{st.st_size}\0".encode("utf-8", "surrogateescape"))
+        if st.st_size <= HASHED_BYTES:
+            h.update(Path(path).read_bytes())
+        else:
+            h.update(f"{st.st_mtime_ns}\0{st.st_ino}".encode())
+    h.update(report.encode("utf-8"))
+    return h.hexdigest()
 
 
 def _read(path: Path):

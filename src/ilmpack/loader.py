@@ -36,17 +36,19 @@ class LoadedCourse:
     note: str = ""  # what this run could not check, said after the problems
     changed: dict = field(default_factory=dict)  # (lang, page entry) -> time of its last git commit
     unlisted: list = field(default_factory=list)  # warnings for page files course.yaml does not name
+    memo: object = None  # pagememo.PageChecks: what reading and checking each page gave in earlier builds
 
 
-def load_course(course_dir: str | Path, langs: tuple[str, ...] | list[str] = ()) -> LoadedCourse:
+def load_course(course_dir: str | Path, langs: tuple[str, ...] | list[str] = (), memo=None) -> LoadedCourse:
     """Read a course folder; problems are collected, never raised, so all are reported at once.
 
     With `langs`, only those languages' pages are read: a translation in progress does not stop
-    the others from being checked and built.
+    the others from being checked and built. With `memo` (pagememo.PageChecks), a page file
+    whose bytes and context are unchanged is taken as an earlier build read it.
     """
     root = Path(course_dir)
     course_path = root / COURSE_FILE
-    loaded = LoadedCourse(root=root, file=display_path(course_path))
+    loaded = LoadedCourse(root=root, file=display_path(course_path), memo=memo)
     if not root.is_dir():
         loaded.problems.append(Problem(display_path(root), 0, 0, "", "no such course folder; give the folder that holds course.yaml"))
         return loaded
@@ -182,13 +184,32 @@ def _load_page(loaded: LoadedCourse, lang: str, entry: str, key: tuple, kinds: f
         loaded.problems.append(loaded.smap.problem(key, msg))
         return
     shown = display_path(path)
-    try:
-        page = read_page(read_text(path, shown), shown, kinds)
-    except ValueError as e:
-        loaded.problems.extend(e.args[0])
+    page = _read_page_file(loaded, lang, entry, path, shown, kinds)
+    if page is None:
         return
     loaded.pages[(lang, entry)] = page
     loaded.page_files[(lang, entry)] = path
+
+
+def _read_page_file(loaded: LoadedCourse, lang: str, entry: str, path: Path, shown: str, kinds: frozenset[str]) -> RawPage | None:
+    """The page as read (or None, its problems added), from `loaded.memo` when its bytes are unchanged."""
+    memo, key = loaded.memo, None
+    if memo is not None and path.stat().st_size <= MAX_TEXT_BYTES:
+        key = memo.key(lang, entry, path, shown, path.read_bytes())
+        kept = memo.loaded(key)
+        if kept is not None:
+            memo.keys[(lang, entry)] = key
+            loaded.problems.extend(kept[1])
+            return kept[0]
+    try:
+        page, problems = read_page(read_text(path, shown), shown, kinds), []
+    except ValueError as e:
+        page, problems = None, e.args[0]
+    if key is not None:
+        memo.store_loaded(key, page, problems)
+        memo.keys[(lang, entry)] = key
+    loaded.problems.extend(problems)
+    return page
 
 
 def git_times(root: Path, pages: list[tuple[str, str]]) -> dict:

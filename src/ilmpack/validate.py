@@ -281,40 +281,63 @@ def _duplicates(items: list[tuple[str, tuple]], smap: SourceMap, what: str) -> l
 
 
 def _page_problems(loaded: LoadedCourse) -> list[Problem]:
-    """Front matter, blocks and local links of every page that was read."""
+    """Front matter, blocks and local links of every page that was read; block ids unique in each language.
+
+    A page's own problems are taken from `loaded.memo` (pagememo.py) when its bytes and context
+    are unchanged; the duplicate block ids are looked for across all pages on every run.
+    """
     out: list[Problem] = []
     block_ids: dict[tuple[str, str], Problem] = {}
+    memo = loaded.memo
     for (lang, entry), page in loaded.pages.items():
-        if page.has_front_matter:
-            out += schema_problems(page.meta, "page", page.meta_map)
-        for block in page.blocks:
-            if block.data is None or not isinstance(block.data, dict):
-                out.append(Problem(page.file, block.line, 1, "", f"the ```{block.kind} block must hold 'key: value' lines"))
-                continue
-            errs = schema_problems(block.data, f"blocks/{block.kind}", block.smap)
-            out += errs
-            bid = block.data.get("id")
-            if isinstance(bid, str) and not errs:
-                if (lang, bid) in block_ids:
-                    first = block_ids[(lang, bid)]
-                    out.append(block.smap.problem(("id",), f"duplicate block id '{bid}' (first at {first.file}:{first.line}); ids must be unique in the course"))
-                else:
-                    block_ids[(lang, bid)] = block.smap.problem(("id",), "")
-            if not errs:
-                out += get_block(block.kind).rules(block.data, block.smap)
-                out += _block_file_problems(loaded, block, loaded.page_files[(lang, entry)])
-        out += page.notes
-        out += _link_problems(loaded, page, loaded.page_files[(lang, entry)])
-        out += _alt_text_problems(page)
-        if not (isinstance(loaded.data, dict) and loaded.data.get("trusted_html") is True):
-            out += _form_field_problems(page)
-            hazards = [(page.file, line, col, "", what) for line, col, what in page.hazards]
-            for block in page.blocks:
-                hazards += _block_hazards(block.data, block.smap, ())
-            out += [Problem(file, line, col, key, f"{what} is removed from the package, since it could run "
-                            "inside the LMS; if you wrote or checked this HTML, set trusted_html: true in course.yaml",
-                            warning=True) for file, line, col, key, what in hazards]
+        key = memo.keys.get((lang, entry)) if memo is not None else None
+        found = memo.checks(key) if key else None
+        if found is None:
+            found = page_problems(loaded, lang, entry, page)
+            if key:
+                memo.store_checks(key, *found)
+        problems, ids = found
+        out += problems
+        for bid, first_here in ids:
+            if (lang, bid) in block_ids:
+                first = block_ids[(lang, bid)]
+                out.append(Problem(first_here.file, first_here.line, first_here.column, "id",
+                                   f"duplicate block id '{bid}' (first at {first.file}:{first.line}); ids must be unique in the course"))
+            else:
+                block_ids[(lang, bid)] = first_here
     return out
+
+
+def page_problems(loaded: LoadedCourse, lang: str, entry: str, page: RawPage) -> tuple[list[Problem], list[tuple[str, Problem]]]:
+    """One page's own problems, and (id, where) of each of its blocks whose id is valid, in order."""
+    out: list[Problem] = []
+    ids: list[tuple[str, Problem]] = []
+    if page.has_front_matter:
+        out += schema_problems(page.meta, "page", page.meta_map)
+    for block in page.blocks:
+        if block.data is None or not isinstance(block.data, dict):
+            out.append(Problem(page.file, block.line, 1, "", f"the ```{block.kind} block must hold 'key: value' lines"))
+            continue
+        errs = schema_problems(block.data, f"blocks/{block.kind}", block.smap)
+        out += errs
+        bid = block.data.get("id")
+        if isinstance(bid, str) and not errs:
+            ids.append((bid, block.smap.problem(("id",), "")))
+        if not errs:
+            out += get_block(block.kind).rules(block.data, block.smap)
+            out += _block_file_problems(loaded, block, loaded.page_files[(lang, entry)])
+    out += page.notes
+    out += _link_problems(loaded, page, loaded.page_files[(lang, entry)])
+    out += _alt_text_problems(page)
+    if not (isinstance(loaded.data, dict) and loaded.data.get("trusted_html") is True):
+        out += _form_field_problems(page)
+        hazards = [(page.file, line, col, "", what) for line, col, what in page.hazards]
+        for block in page.blocks:
+            hazards += _block_hazards(block.data, block.smap, ())
+        out += [Problem(file, line, col, key, f"{what} is removed from the package, since it could run "
+                        "inside the LMS; if you wrote or checked this HTML, set trusted_html: true in course.yaml",
+                        warning=True) for file, line, col, key, what in hazards]
+    return out, ids
 
 
 def _block_hazards(value, smap: SourceMap, path: tuple) -> list[tuple]:
