@@ -430,6 +430,7 @@ def test_a_one_page_edit_reads_only_that_page_and_keeps_the_other_package(course
     assert (packages(after), after.warnings) == (packages(fresh), fresh.warnings)
     assert [(p.path.name, p.bytes, p.files) for p in after.packages] == \
         [(p.path.name, p.bytes, p.files) for p in fresh.packages]
+    assert build_course(course, "build").reused  # the kept nn package is recorded as built
 
 
 def copy_block(course, lang, page, into):

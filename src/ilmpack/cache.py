@@ -21,10 +21,23 @@ entry: the same warnings and summary, nothing rewritten. Anything else (a missin
 unreadable entry or output) is a miss and the course is built as usual; a cache can make a build
 faster, never different. `--no-cache` neither reads nor writes it; deleting the folder clears it.
 
-On a miss the course is still loaded and validated in full, but rendered pages are kept too
-(`pages-<context>.json`, render.PageMemo): the context hashes what every page of a language
-shares (ilmpack, course.yaml, the templates, format and languages), and a page's own key adds
-its text, blocks and number, so only the pages that changed are rendered and scanned again.
+On a miss, three more layers keep the work to what changed:
+
+- `checks-<context>.json` (pagememo.PageChecks): each page file as read and its own checks,
+  keyed on its bytes and place; the context (`check_context`) hashes ilmpack, the working
+  folder, course.yaml and the course folder's listing (names; size and time of every file but
+  the .md pages). Checks across pages run over all pages on every build.
+- `pages-<context>.json` (render.PageMemo): rendered pages; the context hashes what every page
+  of a language shares (ilmpack, course.yaml, the templates, format and languages), and a
+  page's own key adds its text, blocks and number, so only the pages that changed are rendered
+  and scanned again.
+- `package-<path hash>.json`: the hash of the content the cache last zipped at a path
+  (`content_hash`: ilmpack, the text files' bytes, the media by the rule above, the entry time,
+  the report) and the zip's signature; a package with the same content whose zip and report are
+  still as written is not written again.
+
+The first two are written only after a build that succeeded, and only when over 1 % of their
+entries are new (rewriting a large course's file costs more than redoing a few pages).
 Every cache file starts with a line holding the hash of the rest: a damaged one is not trusted.
 """
 
