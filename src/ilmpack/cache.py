@@ -219,10 +219,10 @@ def check_context(root: Path, skip: Path | None = None) -> str:
     """What a page's loading and own checks read besides its bytes (pagememo.py): ilmpack, the
     working folder, course.yaml, and the course folder's listing: every name, with the size and
     time of every file but the Markdown pages (their links need them only to exist) and where
-    each symbolic link leads."""
-    root = root.resolve()
+    each symbolic link leads. The folder as given counts too: messages name it."""
+    given, root = str(root), root.resolve()
     h = _digest()
-    h.update(json.dumps([code_fingerprint(), os.getcwd(), str(root)]).encode("utf-8", "surrogateescape"))
+    h.update(json.dumps([code_fingerprint(), os.getcwd(), given, str(root)]).encode("utf-8", "surrogateescape"))
     try:
         h.update((root / "course.yaml").read_bytes())
     except OSError as e:
