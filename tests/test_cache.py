@@ -536,3 +536,19 @@ def test_a_package_changed_since_it_was_written_is_written_again_when_another_is
     after = build_course(course, "build")
     assert nn.path.read_bytes() == good
     assert packages(after) == packages(uncached(course))
+
+
+def test_captions_changed_in_place_are_checked_again(course):
+    (course / "media" / "film.mp4").write_bytes(b"\0" * 64)
+    captions = course / "media" / "film.vtt"
+    captions.write_text("WEBVTT\n\n00:01.000 --> 00:04.500\nHei.\n", encoding="utf-8")
+    for lang in ("nb", "nn"):
+        page = course / lang / "02-bilde.md"
+        page.write_text(page.read_text(encoding="utf-8") + "\n```film\nid: film-1\ntitle: Film\nsrc: ../media/film.mp4\n"
+                        "captions: ../media/film.vtt\ntranscript: Hei.\naudio_description: none\n"
+                        "reason: Alt som vises, blir sagt.\n```\n", encoding="utf-8")
+    build_course(course, "build")
+    same_size_same_mtime(captions, b"00:04.500", b"00:04,500")  # a SubRip-style time browsers skip
+    cached = problems_of(lambda: build_course(course, "build"))
+    assert cached == problems_of(lambda: uncached(course))
+    assert any("film.vtt" in p.file for p in cached[0])

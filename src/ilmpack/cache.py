@@ -25,8 +25,8 @@ On a miss, three more layers keep the work to what changed:
 
 - `checks-<context>.json` (pagememo.PageChecks): each page file as read and its own checks,
   keyed on its bytes and place; the context (`check_context`) hashes ilmpack, the working
-  folder, course.yaml and the course folder's listing (names; size and time of every file but
-  the .md pages). Checks across pages run over all pages on every build.
+  folder, course.yaml and the course folder's listing (names; the bytes of every file but the
+  .md pages, by the rule above). Checks across pages run over all pages on every build.
 - `pages-<context>.json` (render.PageMemo): rendered pages; the context hashes what every page
   of a language shares (ilmpack, course.yaml, the templates, format and languages), and a
   page's own key adds its text, blocks and number, so only the pages that changed are rendered
@@ -217,9 +217,9 @@ def save_pages(folder: Path, context: str, pages: dict, facts: dict) -> None:
 
 def check_context(root: Path, skip: Path | None = None) -> str:
     """What a page's loading and own checks read besides its bytes (pagememo.py): ilmpack, the
-    working folder, course.yaml, and the course folder's listing: every name, with the size and
-    time of every file but the Markdown pages (their links need them only to exist) and where
-    each symbolic link leads. The folder as given counts too: messages name it."""
+    working folder, course.yaml, and the course folder's listing: every name, with the bytes of
+    every file but the Markdown pages (their links need them only to exist; files over
+    HASHED_BYTES by size and time) and where each symbolic link leads. The folder as given counts too: messages name it."""
     given, root = str(root), root.resolve()
     h = _digest()
     h.update(json.dumps([code_fingerprint(), os.getcwd(), given, str(root)]).encode("utf-8", "surrogateescape"))
@@ -238,8 +238,13 @@ def check_context(root: Path, skip: Path | None = None) -> str:
             try:
                 st = os.stat(path)
                 line += f"\0{st.st_mode}"
-                if not name.endswith(".md") and not stat.S_ISDIR(st.st_mode):  # a folder's time changes with its pages
-                    line += f"\0{st.st_size}\0{st.st_mtime_ns}"
+                if not name.endswith(".md") and stat.S_ISREG(st.st_mode):  # a folder's time changes with its pages
+                    line += f"\0{st.st_size}\0"
+                    if st.st_size <= HASHED_BYTES:  # as in input_key: captions are checked by their bytes
+                        with open(path, "rb") as f:
+                            line += hashlib.sha256(f.read()).hexdigest()
+                    else:
+                        line += f"{st.st_mtime_ns}"
             except OSError as e:
                 line += f"\0{e.errno}"
             if os.path.islink(path):

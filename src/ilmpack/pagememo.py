@@ -2,8 +2,8 @@
 
 A page's entry is keyed on its bytes, its name and place, and a *context* (cache.check_context):
 ilmpack's code and schemas, the working folder, course.yaml's bytes, and a listing of the
-course folder (every name; the size and time of every file but the Markdown pages, whose bytes
-no other page reads). That is everything the per-page steps read: the loader's reading of the
+course folder (every name; the bytes of every file but the Markdown pages, whose bytes no other
+page reads, or size and time for large files). That is everything the per-page steps read: the loader's reading of the
 page (front matter, blocks, links) and validate.py's checks of that one page (its schemas, its
 blocks' rules, its links and files, captions included). The entry holds the page as read, or the
 problems that stopped it being read, and the checks' problems and block ids. The checks that
