@@ -492,7 +492,7 @@ def test_a_setting_in_course_yaml_checks_every_page_again(course, monkeypatch):
 
 
 def test_a_changed_schema_checks_every_page_again(course, monkeypatch, tmp_path):
-    from ilmpack import resources, validate
+    from ilmpack import resources, schemacheck, validate
 
     copy = tmp_path / "ilmpack-schemas"
     shutil.copytree(resources.data_dir("schemas"), copy)
@@ -506,8 +506,9 @@ def test_a_changed_schema_checks_every_page_again(course, monkeypatch, tmp_path)
     monkeypatch.setattr(cache, "code_fingerprint", cache.code_fingerprint.__wrapped__)
 
 
-    def clear():
+    def clear():  # the schemas as read and compiled once a process
         validate._validator.cache_clear()
+        schemacheck._compiled.cache_clear()
         resources.load_schema.cache_clear()
 
     clear()

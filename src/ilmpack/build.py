@@ -10,8 +10,8 @@ from dataclasses import asdict, astuple, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from .cache import (cache_dir, check_context, content_hash, file_signature, input_key, load_checks, load_pages, lookup, package_record,
-                    record, record_package, render_context, save_checks, save_pages, text_hash)
+from .cache import (cache_dir, check_context, content_hash, file_signature, input_key, load_checks, load_pages, lookup,
+                    package_record, record, record_package, render_context, save_checks, save_pages, text_hash)
 from .errors import CourseError, Problem, UsageProblem
 
 if TYPE_CHECKING:
