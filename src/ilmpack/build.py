@@ -210,7 +210,7 @@ def _build(course_dir, out_dir, fmt: str, langs: tuple[str, ...], report: Callab
     # Kept after a build that succeeded (a failed one changes nothing in the output folder), and
     # not when a file changed while it was read.
     if checks is not None and checks.worth_saving() and check_context(root, Path(out_dir)) == checks.context:
-        save_checks(store, checks.context, checks.used)
+        save_checks(store, checks.context, checks.text())
     memos = [m for m in memos if _worth_saving(m)]
     if memos and render_context(root, fmt, langs, "") == shared:  # not if course.yaml or a template changed meanwhile
         for memo in memos:

@@ -259,8 +259,9 @@ def load_checks(folder: Path, context: str) -> dict:
     return body if isinstance(body, dict) else {}
 
 
-def save_checks(folder: Path, context: str, used: dict) -> None:
-    _write(folder, f"checks-{context}.json", used)
+def save_checks(folder: Path, context: str, text: bytes) -> None:
+    """Keep the pages' results (pagememo.PageChecks.text(), JSON text already)."""
+    _write(folder, f"checks-{context}.json", None, text)
 
 
 def package_record(folder: Path, path: Path) -> dict | None:
@@ -322,9 +323,11 @@ def _read(path: Path):
     return body
 
 
-def _write(folder: Path, name: str, body) -> None:
-    """Write a cache file atomically, then prune the oldest. A cache that cannot be written is no error."""
-    text = json.dumps(body, ensure_ascii=False).encode("utf-8")
+def _write(folder: Path, name: str, body, text: bytes | None = None) -> None:
+    """Write a cache file atomically (`body` as JSON, or `text` already JSON), then prune the
+    oldest. A cache that cannot be written is no error."""
+    if text is None:
+        text = json.dumps(body, ensure_ascii=False).encode("utf-8")
     try:
         folder.mkdir(parents=True, exist_ok=True)
         ignore = folder / ".gitignore"

@@ -68,9 +68,19 @@ class PageChecks:
             plain = _plain_page(page) if page is not None else None
         except TypeError:  # a value JSON would not give back as it is: not kept
             return
-        plain = json.loads(json.dumps(plain))  # a copy: what later steps do with the page is not kept
-        self.used[key] = {"page": plain, "load": [_problem(p) for p in problems]}
+        # As JSON text at once: what later steps do with the page's data is not kept.
+        self.used[key] = {"page": json.dumps(plain, ensure_ascii=False), "load": [_problem(p) for p in problems]}
         self.new += 1
+
+    def text(self) -> bytes:
+        """The entries this build used or made, as the JSON text of one object (the pages that
+        were read anew are already text)."""
+        parts = []
+        for key, entry in self.used.items():
+            page = entry["page"] if isinstance(entry["page"], str) else json.dumps(entry["page"], ensure_ascii=False)
+            rest = json.dumps({k: v for k, v in entry.items() if k != "page"}, ensure_ascii=False)
+            parts.append(f'{json.dumps(key)}:{{"page":{page},{rest[1:]}')
+        return ("{" + ",".join(parts) + "}").encode("utf-8")
 
     def checks(self, key: str) -> tuple[list[Problem], list[tuple[str, Problem]]] | None:
         """The page's own problems and its valid block ids (with where each is), if kept."""
