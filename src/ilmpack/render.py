@@ -115,9 +115,13 @@ class _QuietBytecodeCache(FileSystemBytecodeCache):
 
 
 def _bytecode_cache() -> FileSystemBytecodeCache | None:
-    """$XDG_CACHE_HOME/ilmpack/templates-<Jinja version> (~/.cache when unset); None when it cannot be made."""
+    """$XDG_CACHE_HOME/ilmpack/templates-<Jinja version>-<ilmpack version> (~/.cache when unset); None
+    when it cannot be made. Jinja keys an entry on the template's source only, so the folder names
+    what else shapes the compiled code: Jinja itself and ilmpack's Environment options."""
+    from . import __version__
+
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = Path(base) / "ilmpack" / f"templates-{jinja2.__version__}"
+    folder = Path(base) / "ilmpack" / f"templates-{jinja2.__version__}-{__version__}"
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
