@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections import Counter
 from contextlib import contextmanager
@@ -139,79 +140,89 @@ def build_course(course_dir: str | Path, out_dir: str | Path = "build", *, fmt: 
     return result
 
 
+@dataclass
+class _Staged:
+    """One package of a build, rendered and scanned, its zip written to a temporary file (or found
+    unchanged): what `_stage` hands back, from this process or a forked one (parallel.py)."""
+
+    number: int  # its place in the build's order
+    built: BuiltPackage
+    a11y: str
+    content: str = ""  # cache.content_hash, when the cache is used
+    kept: dict | None = None  # the signature of the package already in place, when it is unchanged
+    tmp: Path | None = None  # the zip written, not yet moved into place
+    signature: dict | None = None
+    settled: bool = False  # its content was the same after zipping as before (a media file did not change meanwhile)
+    memo: object = None  # render.PageMemo of its language, when worth keeping (only what this build used)
+    files: dict | None = None  # what a folder build writes (kept only then)
+    disk: dict | None = None
+
+
 def _build(course_dir, out_dir, fmt: str, langs: tuple[str, ...], report: Callable[[Progress], None],
            folder: bool, link_media: bool, started: float, store: Path | None) -> tuple[BuildResult, dict]:
     """The build itself, and what the cache keeps of it."""
-    from .a11y import accessibility_report
-    from .package import write_folders, write_packages, write_text
-    from .render import PageMemo, make_environment, render_course
-    from .targets import get_target
+    from .package import commit_packages, discard, write_folders, write_text
+    from .parallel import split
 
     root = Path(course_dir)
     shared = render_context(root, fmt, langs, "") if store else ""  # course.yaml and templates as read
-    memos = []
     checks = None
     if store:
         from .pagememo import PageChecks
 
         checks = PageChecks(check_context(root, Path(out_dir)), {})
         checks.kept = load_checks(store, checks.context)
+    checks = _preread(root, Path(out_dir), langs, checks)
     checked = check_course(course_dir, fmt, langs, memo=checks)
     course = checked.course
-    chosen = [(name, lang) for name in formats(fmt) for lang in langs or course.languages]
-    env = make_environment(course)
-    planned = []
-    for number, (name, lang) in enumerate(chosen, 1):
-        target = get_target(name)(course)
-        memo = None
-        if store:
-            context = render_context(root, name, langs, lang)
-            memo = PageMemo(context, *load_pages(store, context))
-            memos.append(memo)
-        sco = render_course(course, lang, target.runtime_adapter, helpers=target.runtime_helpers,
-                            extra_config=target.runtime_config(lang), connect=target.csp_connect, memo=memo)
-        files, disk = target.package_files(sco)
-        pages = course.pages_in(lang)
-        counts = dict(sorted(Counter(b.kind for p in pages for b in p.blocks).items()))
-        path = Path(out_dir) / target.package_name(lang)
-        if folder:
-            path = path.with_suffix("")
-        built = BuiltPackage(path, lang, name, len(files) + len(disk), pages=len(pages), blocks=counts,
-                             media=len(sco.media), report=path.with_name(path.stem + ".a11y.md"))
-        titles = {p["id"]: p["title"] for p in sco.config["pages"]}
-        a11y = accessibility_report(env, course, lang, path.name, sco.files, titles, memo)
-        planned.append((built, files, disk, a11y))
-        label = f"{lang} ({name})" if fmt == "all" else lang
-        report(Progress("language", number, len(chosen), f"{label}: {built.pages} pages, {built.media} media files"))
-    report(Progress("package", 0, len(planned), ", ".join(b.path.name for b, *_ in planned)))
-    kept: dict[Path, dict] = {}  # the packages the cache wrote from this very content, still as written
+    chosen = [(number, name, lang) for number, (name, lang) in
+              enumerate([(name, lang) for name in formats(fmt) for lang in langs or course.languages], 1)]
+
+    def stage(jobs, say=report) -> list[_Staged]:
+        done: list[_Staged] = []
+        try:
+            for job in jobs:
+                done.append(_stage(course, root, out_dir, fmt, langs, job, len(chosen), store, folder, say))
+        except BaseException:
+            discard([s.tmp for s in done if s.tmp])
+            raise
+        return done
+
+    def undo(done: list[_Staged]) -> None:
+        discard([s.tmp for s in done if s.tmp])
+
+    if folder or len(chosen) < 2:
+        staged = stage(chosen)
+    else:  # the languages, in two shares of about the same work: one here, one in a forked process
+        mine, theirs = _shares(course, chosen)
+        first, second = split(lambda: stage(mine), lambda: stage(theirs, lambda _step: None), undo)
+        for s in second:  # the forked process's languages, said here
+            report(Progress("language", s.number, len(chosen), _progress_text(s.built, fmt)))
+        staged = sorted(first + second, key=lambda s: s.number)
+    report(Progress("package", 0, len(staged), ", ".join(s.built.path.name for s in staged)))
     if folder:
-        write_folders([(b.path, files, disk) for b, files, disk, _ in planned], link_media)
-        signatures = {}
+        write_folders([(s.built.path, s.files, s.disk) for s in staged], link_media)
     else:
-        contents = {b.path: content_hash(b.format, files, disk, a11y) for b, files, disk, a11y in planned} if store else {}
-        for b, *_ in planned:
-            signature = _unchanged(store, b, contents[b.path]) if store else None
-            if signature:
-                kept[b.path] = signature
-        signatures = write_packages([(b.path, files, disk) for b, files, disk, _ in planned if b.path not in kept])
-        signatures.update(kept)
-    for b, _, _, a11y in planned:  # after the packages: a failed build leaves no report of a package it did not write
-        if b.path not in kept:
-            write_text(b.report, a11y)
-    for b, files, disk, a11y in planned if store and not folder else ():
+        try:
+            commit_packages([(s.tmp, s.built.path) for s in staged if s.tmp])
+        finally:
+            discard([s.tmp for s in staged if s.tmp])
+    for s in staged:  # after the packages: a failed build leaves no report of a package it did not write
+        if s.kept is None:
+            write_text(s.built.report, s.a11y)
+    for s in staged if store and not folder else ():
         # Not when a media file changed while it was zipped: the zip may hold neither version.
-        if b.path in kept or content_hash(b.format, files, disk, a11y) == contents[b.path]:
-            record_package(store, b.path, {"content": contents[b.path], "signature": signatures[b.path],
-                                           "report_hash": text_hash(a11y.encode("utf-8"))})
-    written = [replace(b, bytes=signatures[b.path]["size"] if signatures else _folder_size(b.path)) for b, *_ in planned]
+        if s.kept is not None or s.settled:
+            record_package(store, s.built.path, {"content": s.content, "signature": s.signature,
+                                                 "report_hash": text_hash(s.a11y.encode("utf-8"))})
+    written = [replace(s.built, bytes=s.signature["size"] if not folder else _folder_size(s.built.path)) for s in staged]
     for pkg in written:
         log.info("wrote %s and %s", pkg.path, pkg.report)
     # Kept after a build that succeeded (a failed one changes nothing in the output folder), and
     # not when a file changed while it was read.
-    if checks is not None and checks.worth_saving() and check_context(root, Path(out_dir)) == checks.context:
+    if store and checks is not None and checks.worth_saving() and check_context(root, Path(out_dir)) == checks.context:
         save_checks(store, checks.context, checks.text())
-    memos = [m for m in memos if _worth_saving(m)]
+    memos = [s.memo for s in staged if s.memo is not None]
     if memos and render_context(root, fmt, langs, "") == shared:  # not if course.yaml or a template changed meanwhile
         for memo in memos:
             save_pages(store, memo.context, memo.used, memo.facts_used)
@@ -219,10 +230,137 @@ def _build(course_dir, out_dir, fmt: str, langs: tuple[str, ...], report: Callab
     body = {"course_id": course.id,
             "warnings": [astuple(w) for w in checked.warnings],
             "packages": [{**{k: str(v) if isinstance(v, Path) else v for k, v in asdict(pkg).items()},
-                          "signature": signatures.get(pkg.path),
-                          "report_hash": text_hash(a11y.encode("utf-8"))}
-                         for pkg, (_, _, _, a11y) in zip(written, planned)]}
+                          "signature": None if folder else s.signature,
+                          "report_hash": text_hash(s.a11y.encode("utf-8"))}
+                         for pkg, s in zip(written, staged)]}
     return result, body
+
+
+PREREAD_PAGES = 200  # pages to read anew before the reading is shared with a forked process (about 0.15 s of work)
+
+
+def _preread(root: Path, out_dir: Path, langs: tuple[str, ...], checks):
+    """The pages of about half the languages read and checked in a forked process while this one
+    reads the others, when there are many pages to read (a first build of a large course): their
+    results go into `checks` (pagememo.PageChecks, made for this build when the cache is off),
+    which the build's own reading then takes them from. Returns `checks`."""
+    from .parallel import can_fork, split, workers
+
+    if workers() < 2 or not can_fork():
+        return checks
+    shares = _language_shares(root, langs, len(checks.kept) if checks is not None else 0)
+    if shares is None:
+        return checks
+    if checks is None:
+        from .pagememo import PageChecks
+
+        checks = PageChecks(check_context(root, out_dir), {})
+    context = checks.context
+    mine, theirs = split(lambda: _read_share(root, shares[0], context), lambda: _read_share(root, shares[1], context),
+                         lambda _text: None)
+    import json
+
+    for text in (mine, theirs):
+        entries = json.loads(text)
+        checks.new += sum(key not in checks.kept for key in entries)
+        checks.kept.update(entries)
+    return checks
+
+
+def _language_shares(root: Path, langs: tuple[str, ...], known: int) -> tuple[tuple, tuple] | None:
+    """The languages in two shares of about as many page files, if over PREREAD_PAGES of them may need reading."""
+    from .loader import LANG
+
+    counts = {}
+    try:
+        for folder in sorted(root.iterdir()):
+            if LANG.fullmatch(folder.name) and (not langs or folder.name in langs) and folder.is_dir():
+                counts[folder.name] = sum(1 for name in os.listdir(folder) if name.endswith(".md"))
+    except OSError:
+        return None
+    if len(counts) < 2 or sum(counts.values()) - known < PREREAD_PAGES:
+        return None
+    shares: tuple[list, list] = ([], [])
+    for lang in sorted(counts, key=lambda lang: -counts[lang]):
+        shares[sum(counts[x] for x in shares[0]) > sum(counts[x] for x in shares[1])].append(lang)
+    return tuple(shares[0]), tuple(shares[1])
+
+
+def _read_share(root: Path, langs: tuple[str, ...], context: str) -> bytes:
+    """What reading and checking each page of `langs` gives, as pagememo.PageChecks keeps it (JSON text)."""
+    from .loader import load_course
+    from .pagememo import PageChecks
+    from .validate import page_checks
+
+    memo = PageChecks(context, {})
+    page_checks(load_course(root, langs, memo))
+    return memo.text()
+
+
+def _shares(course: Course, chosen: list[tuple]) -> tuple[list[tuple], list[tuple]]:
+    """The jobs split in two of about the same work (pages to render, in order), the larger share here."""
+    work = {job: len(course.pages_in(job[2])) + 1 for job in chosen}
+    mine: list[tuple] = []
+    theirs: list[tuple] = []
+    for job in sorted(chosen, key=lambda j: -work[j]):
+        (mine if sum(work[j] for j in mine) <= sum(work[j] for j in theirs) else theirs).append(job)
+    return sorted(mine, key=chosen.index), sorted(theirs, key=chosen.index)
+
+
+def _stage(course: Course, root: Path, out_dir, fmt: str, langs: tuple[str, ...], job: tuple, total: int,
+           store: Path | None, folder: bool, report: Callable[[Progress], None]) -> _Staged:
+    """One package: rendered, its report made, and its zip written to a temporary file unless the
+    one in place is what the cache wrote from this very content."""
+    from .a11y import accessibility_report
+    from .package import stage_package
+    from .render import PageMemo, make_environment, render_course
+    from .targets import get_target
+
+    number, name, lang = job
+    target = get_target(name)(course)
+    memo = None
+    if store:
+        context = render_context(root, name, langs, lang)
+        memo = PageMemo(context, *load_pages(store, context))
+    sco = render_course(course, lang, target.runtime_adapter, helpers=target.runtime_helpers,
+                        extra_config=target.runtime_config(lang), connect=target.csp_connect, memo=memo)
+    files, disk = target.package_files(sco)
+    pages = course.pages_in(lang)
+    counts = dict(sorted(Counter(b.kind for p in pages for b in p.blocks).items()))
+    path = Path(out_dir) / target.package_name(lang)
+    if folder:
+        path = path.with_suffix("")
+    built = BuiltPackage(path, lang, name, len(files) + len(disk), pages=len(pages), blocks=counts,
+                         media=len(sco.media), report=path.with_name(path.stem + ".a11y.md"))
+    titles = {p["id"]: p["title"] for p in sco.config["pages"]}
+    a11y = accessibility_report(make_environment(course), course, lang, path.name, sco.files, titles, memo)
+    if memo is not None and _worth_saving(memo):
+        memo.pages, memo.facts = {}, {}  # what the next build needs is in `used`; the rest need not travel
+    else:
+        memo = None
+    staged = _Staged(number, built, a11y, memo=memo)
+    report(Progress("language", number, total, _progress_text(built, fmt)))
+    if folder:
+        staged.files, staged.disk = files, disk
+        return staged
+    if store:
+        staged.content = content_hash(name, files, disk, a11y)
+        staged.kept = _unchanged(store, built, staged.content)
+    if staged.kept is not None:
+        staged.signature = staged.kept
+        return staged
+    staged.tmp, staged.signature = stage_package(path, files, disk)
+    try:
+        staged.settled = bool(store) and content_hash(name, files, disk, a11y) == staged.content
+    except BaseException:
+        staged.tmp.unlink(missing_ok=True)
+        raise
+    return staged
+
+
+def _progress_text(built: BuiltPackage, fmt: str) -> str:
+    label = f"{built.lang} ({built.format})" if fmt == "all" else built.lang
+    return f"{label}: {built.pages} pages, {built.media} media files"
 
 
 def _worth_saving(memo) -> bool:

@@ -76,6 +76,9 @@ class CourseError(IlmpackError):
         self.note = note  # a sentence after the count: what could not be checked in this run
         super().__init__(self.render())
 
+    def __reduce__(self):  # rebuilt whole when a forked build process sends it back (parallel.py)
+        return type(self), (self.problems, self.closing, self.note)
+
     def render(self) -> str:
         """All problems, one a line, then a count."""
         lines = [str(p) for p in self.problems]

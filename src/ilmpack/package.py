@@ -37,22 +37,47 @@ def write_packages(packages: list[tuple[Path, dict[str, bytes], dict[str, Path]]
     Returns each zip's signature (cache.py), taken from the file this build wrote before it was
     moved into place: a build running at the same time cannot slip its own zip into our record.
     """
-    staged: list[tuple[Path, Path]] = []
-    signatures = {}
+    staged: list[tuple[Path, Path, dict]] = []
     try:
         for target, files, disk_files in packages:
-            staged.append((_write_temporary(target, files, disk_files), target))
-        for tmp, target in staged:
-            signatures[target] = file_signature(tmp)
+            staged.append((*stage_package(target, files, disk_files), target))
+        commit_packages([(tmp, target) for tmp, _, target in staged])
+    finally:
+        discard([tmp for tmp, _, _ in staged])  # after a successful move there is nothing left to remove
+    return {target: signature for _, signature, target in staged}
+
+
+def stage_package(target: Path, files: dict[str, bytes], disk_files: dict[str, Path]) -> tuple[Path, dict]:
+    """One zip written to a temporary file beside `target`, and the file's signature; `commit_packages`
+    moves it into place (or `discard` removes it)."""
+    try:
+        tmp = _write_temporary(target, files, disk_files)
+    except OSError as e:
+        raise BuildError(f"cannot write {display_path(target)}: {e.strerror or e}; "
+                         "the previous package, if any, is unchanged") from e
+    try:
+        return tmp, file_signature(tmp)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise BuildError(f"cannot write {display_path(target)}: {e.strerror or e}; "
+                         "the previous package, if any, is unchanged") from e
+
+
+def commit_packages(staged: list[tuple[Path, Path]]) -> None:
+    """Move staged zips (temporary file, target) into place, together."""
+    target = None
+    try:
         for tmp, target in staged:
             os.replace(tmp, target)
     except OSError as e:
         raise BuildError(f"cannot write {display_path(target)}: {e.strerror or e}; "
                          "the previous package, if any, is unchanged") from e
-    finally:
-        for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)  # after a successful move there is nothing left to remove
-    return signatures
+
+
+def discard(temporaries: list[Path]) -> None:
+    """Remove staged zips that were not moved into place."""
+    for tmp in temporaries:
+        tmp.unlink(missing_ok=True)
 
 
 def package_order(names) -> list[str]:

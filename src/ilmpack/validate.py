@@ -280,6 +280,11 @@ def _duplicates(items: list[tuple[str, tuple]], smap: SourceMap, what: str) -> l
     return out
 
 
+def page_checks(loaded: LoadedCourse) -> None:
+    """Each page's own checks, for `loaded.memo` to keep (a build reads a share of the pages ahead, parallel.py)."""
+    _page_problems(loaded)
+
+
 def _page_problems(loaded: LoadedCourse) -> list[Problem]:
     """Front matter, blocks and local links of every page that was read; block ids unique in each language.
 

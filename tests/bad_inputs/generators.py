@@ -149,38 +149,46 @@ def _launcher(tmp: Path, patch: str) -> dict:
     return {"launcher": [sys.executable, str(script)]}
 
 
-# The zip writer streams files from disk (media, the SCORM XSDs) with shutil.copyfileobj: the nb
-# package makes 5 such copies (4 XSDs + figur.png), so copy 3 is inside nb and copy 7 inside nn.
+# The zip writer streams files from disk (media, the SCORM XSDs) with shutil.copyfileobj: each
+# package makes 5 such copies (4 XSDs + figur.png). The fault strikes at the third copy into the
+# named package, whichever process writes it (a build may write its languages in two processes).
 _FAIL_ON_COPY = """\
 import errno, os, shutil, signal
-_copy, _calls = shutil.copyfileobj, [0]
+import ilmpack.package as package
+_copy, _write, _state = shutil.copyfileobj, package._write_temporary, {{"target": None, "calls": 0}}
+def _write_temporary(target, *args, **kwargs):
+    _state["target"], _state["calls"] = target.name, 0
+    return _write(target, *args, **kwargs)
 def copyfileobj(src, dst, length=0):
-    _calls[0] += 1
-    if _calls[0] == {n}:
+    _state["calls"] += 1
+    if _state["target"] == "{target}" and _state["calls"] == 3:
         {action}
     return _copy(src, dst, length)
+package._write_temporary = _write_temporary
 shutil.copyfileobj = copyfileobj
 """
 
 
 def disk_full_first_package(tmp: Path, course: Path) -> dict:
     """ENOSPC while the nb zip is being written."""
-    return _launcher(tmp, _FAIL_ON_COPY.format(n=3, action='raise OSError(errno.ENOSPC, "No space left on device")'))
+    return _launcher(tmp, _FAIL_ON_COPY.format(target="demo-nb-scorm12.zip",
+                                               action='raise OSError(errno.ENOSPC, "No space left on device")'))
 
 
 def disk_full_second_package(tmp: Path, course: Path) -> dict:
-    """ENOSPC while the nn zip is written, after the nb zip was finished."""
-    return _launcher(tmp, _FAIL_ON_COPY.format(n=7, action='raise OSError(errno.ENOSPC, "No space left on device")'))
+    """ENOSPC while the nn zip is written (after the nb zip was finished, or beside it)."""
+    return _launcher(tmp, _FAIL_ON_COPY.format(target="demo-nn-scorm12.zip",
+                                               action='raise OSError(errno.ENOSPC, "No space left on device")'))
 
 
 def sigint_first_package(tmp: Path, course: Path) -> dict:
     """Ctrl-C (SIGINT) while the nb zip is being written."""
-    return _launcher(tmp, _FAIL_ON_COPY.format(n=3, action="os.kill(os.getpid(), signal.SIGINT)"))
+    return _launcher(tmp, _FAIL_ON_COPY.format(target="demo-nb-scorm12.zip", action="os.kill(os.getpid(), signal.SIGINT)"))
 
 
 def sigint_second_package(tmp: Path, course: Path) -> dict:
-    """Ctrl-C (SIGINT) while the nn zip is written, after the nb zip was finished."""
-    return _launcher(tmp, _FAIL_ON_COPY.format(n=7, action="os.kill(os.getpid(), signal.SIGINT)"))
+    """Ctrl-C (SIGINT) while the nn zip is written (after the nb zip was finished, or beside it)."""
+    return _launcher(tmp, _FAIL_ON_COPY.format(target="demo-nn-scorm12.zip", action="os.kill(os.getpid(), signal.SIGINT)"))
 
 
 # --- packages for `ilmpack check` --------------------------------------------------------------
