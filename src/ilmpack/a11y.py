@@ -166,7 +166,10 @@ def scan_package(files: dict[str, bytes], page_titles: dict[str, str], memo=None
             facts.extend(_scan(path, text, page_titles if path == "index.html" else {}))
             continue
         for page_id, part in parts:
-            key = hashlib.sha256(json.dumps([page_titles[page_id], part], ensure_ascii=False).encode("utf-8")).hexdigest()
+            h = hashlib.sha256(json.dumps(page_titles[page_id], ensure_ascii=False).encode("utf-8"))
+            h.update(b"\0")  # the title as JSON text, which ends at its closing quote; then the part as it is
+            h.update(part.encode("utf-8", "surrogatepass"))
+            key = h.hexdigest()
             kept = memo.facts.get(key)
             if kept is None:
                 kept = [_facts_dict(p) for p in _scan(path, part, page_titles)]

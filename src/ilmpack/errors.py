@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from .paths import real_path
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -45,7 +47,7 @@ class Problem:
 
 def display_path(path: str | os.PathLike) -> str:
     """A path as the user should read it: relative to the working folder when inside it."""
-    real = os.path.realpath(path)  # strings, not Path objects: a build shows a path for every page
+    real = real_path(os.fspath(path))  # strings, not Path objects: a build shows a path for every page
     cwd = str(_resolved_cwd(os.getcwd()))
     if real == cwd:
         return "."

@@ -121,8 +121,13 @@ def _unlisted_pages(loaded: LoadedCourse, lang: str, entries: set[str]) -> None:
     folder = loaded.root / lang
     if not folder.is_dir():
         return
-    for path in sorted(folder.glob("*.md")):
-        if path.name not in entries and path.name.lower() != "readme.md" and path.is_file():
+    try:  # names, not Path objects: a large course has thousands of pages
+        names = sorted(name for name in os.listdir(folder)
+                       if name.endswith(".md") and not name.startswith(".") and name not in entries)
+    except OSError:
+        return
+    for path in (folder / name for name in names):
+        if path.name.lower() != "readme.md" and path.is_file():
             loaded.unlisted.append(Problem(display_path(path), 0, 0, "", "this page is not in course.yaml, so it is not "
                                            "part of the course; add it to a module's pages in course.yaml, or delete it",
                                            warning=True))
