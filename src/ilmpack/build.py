@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from .cache import (cache_dir, check_context, content_hash, file_signature, input_key, load_checks, load_pages, lookup,
-                    package_record, record, record_package, render_context, save_checks, save_pages, text_hash)
+                    package_record, pages_text, record, record_package, render_context, save_checks, save_pages,
+                    text_hash)
 from .errors import CourseError, Problem, UsageProblem
 
 if TYPE_CHECKING:
@@ -153,7 +154,7 @@ class _Staged:
     tmp: Path | None = None  # the zip written, not yet moved into place
     signature: dict | None = None
     settled: bool = False  # its content was the same after zipping as before (a media file did not change meanwhile)
-    memo: object = None  # render.PageMemo of its language, when worth keeping (only what this build used)
+    memo: tuple[str, bytes] | None = None  # its language's rendered pages to keep (context, cache.pages_text), if worth it
     files: dict | None = None  # what a folder build writes (kept only then)
     disk: dict | None = None
 
@@ -224,8 +225,8 @@ def _build(course_dir, out_dir, fmt: str, langs: tuple[str, ...], report: Callab
         save_checks(store, checks.context, checks.text())
     memos = [s.memo for s in staged if s.memo is not None]
     if memos and render_context(root, fmt, langs, "") == shared:  # not if course.yaml or a template changed meanwhile
-        for memo in memos:
-            save_pages(store, memo.context, memo.used, memo.facts_used)
+        for context, text in memos:
+            save_pages(store, context, text)
     result = BuildResult(written, checked.warnings, round(time.monotonic() - started, 3), course.id)
     body = {"course_id": course.id,
             "warnings": [astuple(w) for w in checked.warnings],
@@ -334,11 +335,9 @@ def _stage(course: Course, root: Path, out_dir, fmt: str, langs: tuple[str, ...]
                          media=len(sco.media), report=path.with_name(path.stem + ".a11y.md"))
     titles = {p["id"]: p["title"] for p in sco.config["pages"]}
     a11y = accessibility_report(make_environment(course), course, lang, path.name, sco.files, titles, memo)
-    if memo is not None and _worth_saving(memo):
-        memo.pages, memo.facts = {}, {}  # what the next build needs is in `used`; the rest need not travel
-    else:
-        memo = None
-    staged = _Staged(number, built, a11y, memo=memo)
+    # What the next build needs, as JSON text made here (in the forked process, beside the other languages).
+    kept = (memo.context, pages_text(memo.used, memo.facts_used)) if memo is not None and _worth_saving(memo) else None
+    staged = _Staged(number, built, a11y, memo=kept)
     report(Progress("language", number, total, _progress_text(built, fmt)))
     if folder:
         staged.files, staged.disk = files, disk

@@ -210,9 +210,14 @@ def load_pages(folder: Path, context: str) -> tuple[dict, dict]:
     return body["pages"], body["facts"]
 
 
-def save_pages(folder: Path, context: str, pages: dict, facts: dict) -> None:
-    """Keep what a build used, for the next build with the same render context."""
-    _write(folder, f"pages-{context}.json", {"pages": pages, "facts": facts})
+def pages_text(pages: dict, facts: dict) -> bytes:
+    """What `save_pages` keeps, as JSON text (made where the pages were rendered, in a build's own process)."""
+    return json.dumps({"pages": pages, "facts": facts}, ensure_ascii=False).encode("utf-8")
+
+
+def save_pages(folder: Path, context: str, text: bytes) -> None:
+    """Keep what a build used (`pages_text`), for the next build with the same render context."""
+    _write(folder, f"pages-{context}.json", None, text)
 
 
 def check_context(root: Path, skip: Path | None = None) -> str:

@@ -226,7 +226,7 @@ def _memo_page(memo: PageMemo | None, page: Page, number: int, sco: RenderedSco,
         html = render(part, found)
         kept = {"html": str(html), "entries": found, "media": {k: str(v) for k, v in part.media.items()},
                 "files": {k: base64.b64encode(v).decode("ascii") for k, v in part.files.items()}}
-        if key and json.loads(json.dumps(kept)) != kept:  # tuples, keys that are not text: not kept
+        if key and not _json_exact(kept):  # tuples, keys that are not text: not kept
             key = None
     if key:
         memo.used[key] = kept
@@ -235,6 +235,17 @@ def _memo_page(memo: PageMemo | None, page: Page, number: int, sco: RenderedSco,
     sco.media.update((k, Path(v)) for k, v in kept["media"].items())
     sco.files.update((k, base64.b64decode(v)) for k, v in kept["files"].items())
     return Markup(kept["html"])
+
+
+def _json_exact(value) -> bool:
+    """Whether JSON gives `value` back as it is (text keys, lists not tuples, no other types)."""
+    from .pagememo import _exact
+
+    try:
+        _exact(value)
+    except TypeError:
+        return False
+    return True
 
 
 def _plain(value):
