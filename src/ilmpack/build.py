@@ -256,15 +256,13 @@ def _preread(root: Path, out_dir: Path, langs: tuple[str, ...], checks):
         from .pagememo import PageChecks
 
         checks = PageChecks(check_context(root, out_dir), {})
-    context = checks.context
-    mine, theirs = split(lambda: _read_share(root, shares[0], context), lambda: _read_share(root, shares[1], context),
-                         lambda _text: None)
     import json
 
-    for text in (mine, theirs):
-        entries = json.loads(text)
-        checks.new += sum(key not in checks.kept for key in entries)
-        checks.kept.update(entries)
+    theirs = split(lambda: _read_share(root, shares[0], checks), lambda: _read_share(root, shares[1], checks).text(),
+                   lambda _done: None)[1]
+    entries = json.loads(theirs)  # this process's share stays in `checks`, as read
+    checks.new += sum(key not in checks.kept and key not in checks.used for key in entries)
+    checks.kept.update(entries)
     return checks
 
 
@@ -287,15 +285,13 @@ def _language_shares(root: Path, langs: tuple[str, ...], known: int) -> tuple[tu
     return tuple(shares[0]), tuple(shares[1])
 
 
-def _read_share(root: Path, langs: tuple[str, ...], context: str) -> bytes:
-    """What reading and checking each page of `langs` gives, as pagememo.PageChecks keeps it (JSON text)."""
+def _read_share(root: Path, langs: tuple[str, ...], checks):
+    """Each page of `langs` read and checked into `checks` (pagememo.PageChecks), which is returned."""
     from .loader import load_course
-    from .pagememo import PageChecks
     from .validate import page_checks
 
-    memo = PageChecks(context, {})
-    page_checks(load_course(root, langs, memo))
-    return memo.text()
+    page_checks(load_course(root, langs, checks))
+    return checks
 
 
 def _shares(course: Course, chosen: list[tuple]) -> tuple[list[tuple], list[tuple]]:

@@ -36,6 +36,9 @@ class PageChecks:
         self.used: dict[str, dict] = {}
         self.keys: dict[tuple[str, str], str] = {}  # (lang, entry) -> the key its entry is under
         self.new = 0  # entries made by this build (pages read or checked anew)
+        # Pages this process read, as read: taken again by key without going through JSON (a build
+        # reads its share of the pages ahead, then loads the course: build._preread).
+        self.live: dict[str, tuple[RawPage | None, list[Problem]]] = {}
 
     def worth_saving(self) -> bool:
         """Whether to write the entries again: rewriting a large course's file costs more than
@@ -50,6 +53,8 @@ class PageChecks:
 
     def loaded(self, key: str) -> tuple[RawPage | None, list[Problem]] | None:
         """(the page, or None with the problems that stopped it being read), or None when not kept."""
+        if key in self.live and key in self.used:
+            return self.live[key]
         entry = self.kept.get(key)
         if entry is None:
             return None
@@ -70,6 +75,7 @@ class PageChecks:
             return
         # As JSON text at once: what later steps do with the page's data is not kept.
         self.used[key] = {"page": json.dumps(plain, ensure_ascii=False), "load": [_problem(p) for p in problems]}
+        self.live[key] = (page, problems)
         self.new += 1
 
     def text(self) -> bytes:
