@@ -12,7 +12,7 @@ import hashlib
 import json
 import posixpath
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
 from jinja2 import Environment
 from lxml import etree
@@ -58,6 +58,11 @@ class PageFacts:
     tables_without_headers: int = 0
 
 
+# The elements the scanner looks at (in `start`).
+_NOTED = frozenset({"section", "img", "figure", "video", "audio", "source", "track", "p", "details",
+                    "h1", "h2", "h3", "h4", "h5", "h6", "table", "th", "a"})
+
+
 class _Scanner:
     """Collects PageFacts per page section of index.html (or for a whole extra HTML file).
 
@@ -77,7 +82,9 @@ class _Scanner:
             self.pages.append(self.current)
 
     def start(self, tag, attrs):
-        a = dict(attrs)
+        if tag not in _NOTED or (tag in ("p", "details") and not self.media):
+            return  # most elements of a page say nothing the report needs
+        a = attrs  # libxml2 gives a target a dict of its own for each element
         if tag == "section" and "data-page-id" in a:
             self.current = PageFacts(self.titles.get(a["data-page-id"], a["data-page-id"]))
             self.pages.append(self.current)
@@ -165,14 +172,22 @@ def scan_package(files: dict[str, bytes], page_titles: dict[str, str], memo=None
         if parts is None:
             facts.extend(_scan(path, text, page_titles if path == "index.html" else {}))
             continue
+        keys = []
         for page_id, part in parts:
             h = hashlib.sha256(json.dumps(page_titles[page_id], ensure_ascii=False).encode("utf-8"))
             h.update(b"\0")  # the title as JSON text, which ends at its closing quote; then the part as it is
             h.update(part.encode("utf-8", "surrogatepass"))
-            key = h.hexdigest()
+            keys.append(h.hexdigest())
+        new = sum(key not in memo.facts for key in keys)
+        # Many pages not kept (a first build): one scan of the whole file is faster than one a page,
+        # and gives each page the same facts (the cuts are exactly the pages).
+        whole = _scan(path, text, page_titles) if new > 1 and new * 4 >= len(keys) else None
+        if whole is not None and len(whole) != len(keys):
+            whole = None
+        for i, ((page_id, part), key) in enumerate(zip(parts, keys)):
             kept = memo.facts.get(key)
             if kept is None:
-                kept = [_facts_dict(p) for p in _scan(path, part, page_titles)]
+                kept = [_facts_dict(p) for p in ([whole[i]] if whole is not None else _scan(path, part, page_titles))]
             memo.facts_used[key] = kept
             facts.extend(_facts_from(d) for d in kept)
     return facts
@@ -200,9 +215,12 @@ def _page_parts(text: str, page_titles: dict[str, str]) -> list[tuple[str, str]]
 
 
 def _facts_dict(page: PageFacts) -> dict:
-    data = asdict(page)
-    for media in data["media"]:
-        media["tracks"] = sorted(media["tracks"])
+    """The facts as plain data for the cache (dataclasses.asdict, without its deep copies: a large
+    course has thousands of pages)."""
+    data = {f.name: getattr(page, f.name) for f in fields(PageFacts)}
+    data.update(media=[{**{f.name: getattr(m, f.name) for f in fields(Media)}, "tracks": sorted(m.tracks)} for m in page.media],
+                media_links=[list(x) for x in page.media_links],
+                **{name: list(data[name]) for name in ("decorative", "no_alt", "pdf_links", "headings")})
     return data
 
 
