@@ -37,6 +37,9 @@ def forks(monkeypatch) -> list[int]:
         return pid
 
     monkeypatch.setattr(os, "fork", counting)
+    # Threads other tests left running (a browser's, a server's) would turn forking off; these
+    # tests run nothing in them that the forked process could need.
+    monkeypatch.setattr(parallel.threading, "active_count", lambda: 1)
     return made
 
 
