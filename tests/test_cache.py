@@ -365,6 +365,21 @@ def test_a_one_page_edit_renders_only_that_page(course, monkeypatch):
     assert len(rendered) == 2 * 6  # this build and the uncached one, 3 pages in each of 2 languages
 
 
+def test_one_language_after_all_renders_nothing_again(course, monkeypatch):
+    """A build of every language, then of nb alone (as `ilmpack preview` does once a page shows
+    nb): nb's pages are taken as rendered, and the package is the one a fresh nb build writes."""
+    monkeypatch.setenv("ILMPACK_JOBS", "1")  # the counting below sees this process only
+    build_course(course, "build")
+    rendered = []
+    real = render.render_page
+    monkeypatch.setattr(render, "render_page", lambda env, md, c, page, *a, **k: rendered.append(page.entry) or
+                        real(env, md, c, page, *a, **k))
+    alone = build_course(course, "build", langs=["nb"])
+    assert rendered == [] and not alone.reused
+    assert packages(alone) == packages(uncached(course, langs=["nb"]))
+    assert len(rendered) == 3  # the uncached build rendered them
+
+
 def test_the_sample_course_edited_gives_what_an_uncached_build_gives(tmp_path, monkeypatch):
     from coursekit import SAMPLE
 

@@ -187,10 +187,12 @@ def record(folder: Path, key: str, body: dict) -> None:
 
 def render_context(root: Path, fmt: str, langs: tuple[str, ...], lang: str) -> str:
     """What every page of one language's rendering reads besides the page itself: ilmpack,
-    course.yaml, the course's and the project's templates, the format and languages."""
+    course.yaml, the course's and the project's templates, the format and the language. Not the
+    other languages built with it: a page renders the same in a build of one language as of all
+    (so `ilmpack preview`, building only the language shown, renders only what changed)."""
     root = root.resolve()
     h = _digest()
-    h.update(json.dumps([code_fingerprint(), os.getcwd(), str(root), fmt, list(langs), lang]).encode("utf-8", "surrogateescape"))
+    h.update(json.dumps([code_fingerprint(), os.getcwd(), str(root), fmt, lang]).encode("utf-8", "surrogateescape"))
     try:
         h.update((root / "course.yaml").read_bytes())
     except OSError as e:
