@@ -304,6 +304,7 @@ def _write(env: Environment, sco: RenderedSco, path: str, name: str, context: di
 _BLOCK_START = re.compile(r"^(\s*)(\d+[.)]|[-*+>#])(?=\s|$)")
 
 
+@lru_cache(maxsize=4096)  # the same option texts ("Sant", a scale's labels) recur across a course's questions
 def inline_markdown(text: str, trusted: bool = False, new_tab: str | None = None) -> Markup:
     """Markdown of a short text (prompt, option), without the wrapping paragraph.
 
