@@ -29,7 +29,7 @@ def resolve_inside(root: Path, base: Path, target: str) -> Path:
     if target.startswith("/") or re.match(r"^[A-Za-z]:", target):
         raise PathProblem(f"'{target}' is an absolute path; write it relative to this file, inside the course folder")
     candidate = os.path.join(base, target)
-    root_resolved = _resolved(root.absolute())  # absolute: a relative root means another folder after a chdir
+    root_resolved, inside = _root(os.fspath(root), os.getcwd())  # a relative root means another folder after a chdir
     # realpath() follows symlinks, so a link that points out of the course is caught here too.
     # Strings, not Path objects, on this path: a large course resolves thousands of links.
     resolved = real_path(candidate)
@@ -39,7 +39,6 @@ def resolve_inside(root: Path, base: Path, target: str) -> Path:
         if e.errno == errno.ELOOP:
             raise PathProblem(f"'{target}' is a link that points to itself; put the file itself there") from e
         mode = 0
-    inside = str(root_resolved).rstrip(os.sep) + os.sep
     if not (resolved + os.sep).startswith(inside):
         how = "is a link that points outside" if _is_link_inside(Path(candidate), root_resolved) else "leaves"
         raise PathProblem(f"'{target}' {how} the course folder; keep files inside {root.name}/")
@@ -78,6 +77,14 @@ def real_path(path: str) -> str:
         _FOLDERS[head] = (st.st_dev, st.st_ino, real_head)
     joined = os.path.join(real_head, tail)
     return os.path.realpath(joined) if os.path.islink(joined) else joined
+
+
+@lru_cache(maxsize=16)
+def _root(root: str, cwd: str) -> tuple[Path, str]:
+    """The course folder `root` (as given, from `cwd`) with links resolved, and as the start of the
+    paths inside it: once a folder, as a large course resolves thousands of paths in it."""
+    resolved = _resolved(Path(cwd, root))
+    return resolved, str(resolved).rstrip(os.sep) + os.sep
 
 
 def resolved_root(root: Path) -> Path:
