@@ -145,3 +145,34 @@ def test_real_path_is_realpath_even_when_a_folder_becomes_a_link(tmp_path):
     (course / "media").rename(course / "gammel")
     (course / "media").symlink_to(outside)
     assert real_path(path) == str(outside / "bilde.png") == os.path.realpath(path)
+
+
+# --- precompiled: the templates the wheel carries compiled ---------------------------------------
+
+def test_a_shipped_compiled_template_is_what_jinja_compiles_and_only_for_its_source(tmp_path, monkeypatch):
+    from jinja2 import Environment, StrictUndefined
+
+    from ilmpack import precompiled
+    from ilmpack.render import _PackagedLoader
+
+    folder = data_dir("templates")
+    precompiled.compile_templates(folder, tmp_path)  # as hatch_build.py does for the wheel
+    monkeypatch.setattr(precompiled, "SHIPPED", tmp_path)
+    precompiled.index.cache_clear()
+    try:
+        env = Environment(loader=_PackagedLoader(str(folder)), undefined=StrictUndefined, **precompiled.OPTIONS)
+        names = sorted(precompiled.index()["templates"])
+        assert {"index.html", "blocks/question.html", "reports/a11y-nb.md"} <= set(names)
+        for name in names:
+            source, filename, _ = env.loader.get_source(env, name)
+            code = precompiled.compiled(env, name, source, filename)
+            assert code is not None and code == env.compile(source, name, filename), name
+            assert code.co_filename == filename  # tracebacks and template errors name the template file
+        source, filename, _ = env.loader.get_source(env, "index.html")
+        assert precompiled.compiled(env, "index.html", source + "\n", filename) is None  # an edited template
+        assert precompiled.compiled(env, "blocks/film.html", source, filename) is None  # another template's source
+        trimmed = Environment(loader=env.loader, undefined=StrictUndefined, trim_blocks=True, **precompiled.OPTIONS)
+        assert precompiled.compiled(trimmed, "index.html", source, filename) is None  # other options
+        assert env.get_template("index.html").filename == filename
+    finally:
+        precompiled.index.cache_clear()

@@ -20,6 +20,7 @@ from jinja2 import (ChoiceLoader, Environment, FileSystemBytecodeCache, FileSyst
                     TemplateSyntaxError, UndefinedError)
 from markupsafe import Markup
 
+from . import precompiled
 from .blocks import BlockPage, get_block
 from .errors import BuildError, CourseError, display_path
 from .gfm import to_html
@@ -92,9 +93,23 @@ def make_environment(course: Course) -> Environment:
 def _environment(dirs: tuple[str, ...]) -> Environment:
     """The environment of a template search path, made once: it keeps each template compiled
     (compiling costs more than rendering a small course) and reloads a template whose file changed."""
-    loader = ChoiceLoader([FileSystemLoader(d) for d in dirs])
-    return Environment(loader=loader, autoescape=True, undefined=StrictUndefined, keep_trailing_newline=True,
-                       bytecode_cache=_bytecode_cache())
+    default = str(data_dir("templates"))
+    loader = ChoiceLoader([_PackagedLoader(d) if d == default else FileSystemLoader(d) for d in dirs])
+    return Environment(loader=loader, undefined=StrictUndefined, bytecode_cache=_bytecode_cache(), **precompiled.OPTIONS)
+
+
+class _PackagedLoader(FileSystemLoader):
+    """ilmpack's own templates: those the wheel carries compiled (precompiled.py) are not compiled
+    again, as long as they are the very ones shipped; any other goes through the bytecode cache."""
+
+    def load(self, environment: Environment, name: str, globals=None):
+        if not precompiled.index():  # a source checkout: nothing shipped
+            return super().load(environment, name, globals)
+        source, filename, uptodate = self.get_source(environment, name)
+        code = precompiled.compiled(environment, name, source, filename)
+        if code is None:
+            return super().load(environment, name, globals)
+        return environment.template_class.from_code(environment, code, globals if globals is not None else {}, uptodate)
 
 
 class _QuietBytecodeCache(FileSystemBytecodeCache):
