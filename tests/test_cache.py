@@ -209,6 +209,34 @@ def test_a_changed_ilmpack_source_or_version_invalidates(course, monkeypatch, tm
     assert not build_course(course, "build").reused
 
 
+def test_an_installed_wheels_changed_template_or_module_invalidates(course, monkeypatch, tmp_path):
+    """As installed from a wheel, templates/ and schemas/ are inside the package folder (hashed once)."""
+    package = tmp_path / "site-packages" / "ilmpack"
+    shutil.copytree(Path(cache.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("templates", "schemas"):
+        shutil.copytree(render.data_dir(name), package / name)
+    real = render.data_dir
+
+    def data_dir(name):
+        return package / name if name in ("templates", "schemas") else real(name)
+
+    for module in (render, runtime, cache):
+        monkeypatch.setattr(module, "data_dir", data_dir)
+    monkeypatch.setattr(cache, "__file__", str(package / "cache.py"))
+    monkeypatch.setattr(cache, "code_fingerprint", cache.code_fingerprint.__wrapped__)
+    build_course(course, "build")
+    assert build_course(course, "build").reused
+    css = package / "templates" / "assets" / "noscript.css"
+    css.write_text(css.read_text(encoding="utf-8") + "\n.ilm-new { color: inherit; }\n", encoding="utf-8")
+    assert not build_course(course, "build").reused
+    assert build_course(course, "build").reused
+    (package / "render.py").write_text((package / "render.py").read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    assert not build_course(course, "build").reused
+    schema = package / "schemas" / "page.schema.json"
+    schema.write_text(schema.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert not build_course(course, "build").reused
+
+
 def test_format_and_language_are_part_of_the_key(course):
     nb = build_course(course, "build", langs=["nb"])
     both = build_course(course, "build")

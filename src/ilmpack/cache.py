@@ -99,9 +99,11 @@ def code_fingerprint() -> str:
     h = _digest()
     h.update(f"{FORMAT}\0{__version__}\0{sys.version}\0{zlib.ZLIB_RUNTIME_VERSION}".encode())
     package = Path(__file__).resolve().parent
-    for root in dict.fromkeys([package, data_dir("templates").resolve(), data_dir("schemas").resolve()]):
+    data = [data_dir("templates").resolve(), data_dir("schemas").resolve()]
+    for root in dict.fromkeys([package, *data]):
         h.update(f"\0\0{root.name}".encode())
-        _tree(h, root)
+        # In a wheel, templates/ and schemas/ are inside the package: read once, not twice.
+        _tree(h, root, skip={d for d in data if d != root and package in d.parents})
     # The installed packages' versions (Markdown, Jinja, lxml ...), from their dist-info folder
     # names: a directory listing, much cheaper than asking importlib.metadata.
     for entry in sys.path:
