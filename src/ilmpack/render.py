@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import json
 import logging
@@ -348,15 +349,21 @@ def script_json(data) -> Markup:
 def _strings(env: Environment, lang: str) -> dict:
     text, filename = _source(env, "strings.yaml")
     try:
-        all_strings, smap = parse_yaml(text, display_path(filename))
+        all_strings, smap = _parsed_strings(text, display_path(filename))
     except ValueError as e:
         raise CourseError(e.args[0]) from e
     for code in (lang, "en"):
         if isinstance(all_strings, dict) and isinstance(all_strings.get(code), dict):
             if code != lang:
                 log.warning("no UI strings for language %r; using English", lang)
-            return all_strings[code]
+            return copy.deepcopy(all_strings[code])
     raise CourseError(smap.problem((), f"needs the interface texts for '{lang}' (or 'en') as 'key: text' lines"))
+
+
+@lru_cache(maxsize=4)
+def _parsed_strings(text: str, filename: str):
+    """strings.yaml as parsed: once a process for all its languages (some 5 ms each), not once per language."""
+    return parse_yaml(text, filename)
 
 
 def _source(env: Environment, name: str) -> tuple[str, str]:
