@@ -12,6 +12,14 @@ import click
 from .paths import real_path
 
 
+def close_matches(word: str, candidates, n: int = 1, cutoff: float = 0.6) -> list[str]:
+    """The "did you mean" candidates for a misspelt name (difflib's). difflib is imported at the
+    first misspelling, not by every build: a course that builds rarely has one."""
+    import difflib
+
+    return difflib.get_close_matches(word, candidates, n=n, cutoff=cutoff)
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
     """One thing wrong with a course, with where it is."""

@@ -16,11 +16,10 @@ so raw HTML an author wrote is passed over rather than parsed and written out ag
 
 from __future__ import annotations
 
-import difflib
 import re
 from html import escape
 
-from .errors import Problem
+from .errors import Problem, close_matches
 
 ALERT_KINDS = ("note", "tip", "important", "warning", "caution")
 # Used when the interface texts have no label (a course's own strings.yaml from before alerts).
@@ -36,7 +35,7 @@ def scan_alert(line: str, lineno: int, previous: str, file: str) -> Problem | No
     if not m or m.group("kind").lower() in ALERT_KINDS or QUOTE_LINE.match(previous):
         return None
     names = [f"[!{k.upper()}]" for k in ALERT_KINDS]
-    close = difflib.get_close_matches(m.group("kind").lower(), ALERT_KINDS, n=1, cutoff=0.6)
+    close = close_matches(m.group("kind").lower(), ALERT_KINDS, n=1, cutoff=0.6)
     hint = f"did you mean '[!{close[0].upper()}]'? " if close else ""
     return Problem(file, lineno, m.start("marker") + 1, "",
                    f"'{m.group('marker')}' is not a callout type; {hint}the five types are "

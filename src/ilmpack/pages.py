@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import bisect
-import difflib
 import re
 from dataclasses import dataclass, field
 
 import yaml
 
-from .errors import Problem
+from .errors import Problem, close_matches
 from .markdown_ext import scan_alert
 from .sanitize import blank_code_spans, find_hazards
 from .sourcemap import SourceMap, parse_yaml
@@ -144,7 +143,7 @@ def read_page(text: str, file: str, block_kinds: frozenset[str]) -> RawPage:
         fence, info = m.group("fence"), m.group("info").lower()
         close = next((j for j in range(i + 1, len(lines)) if _closes(lines[j], fence)), None)
         if info not in block_kinds:
-            close_kind = difflib.get_close_matches(info, sorted(block_kinds), n=1, cutoff=0.75) if info else []
+            close_kind = close_matches(info, sorted(block_kinds), n=1, cutoff=0.75) if info else []
             if close_kind:
                 notes.append(Problem(file, i + 1, 1, "", f"'```{info}' is not a block type; did you mean '```{close_kind[0]}'? "
                                      "(as written, it shows as code)", warning=True))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -12,7 +11,7 @@ from urllib.parse import unquote
 
 from .blocks import block_kinds, get_block
 from .blocks.base import SAME
-from .errors import Problem
+from .errors import Problem, close_matches
 from .loader import LoadedCourse
 from .pages import RawPage, hazards_in
 from .paths import PathProblem, ascii_name, check_package_name, resolve_inside, resolved_root
@@ -74,7 +73,7 @@ def _typo_targets(error: ValidationError) -> list[str]:
     if not isinstance(error.instance, dict):
         return []
     return [close[0] for extra in error.instance if extra not in allowed
-            for close in [difflib.get_close_matches(extra, sorted(allowed), n=1, cutoff=0.6)] if close]
+            for close in [close_matches(extra, sorted(allowed), n=1, cutoff=0.6)] if close]
 
 
 @lru_cache(maxsize=None)
@@ -92,7 +91,7 @@ def _explain(error: ValidationError, smap: SourceMap, prefix: tuple) -> list[Pro
         allowed = sorted(schema.get("properties", {}))
         out = []
         for extra in [k for k in inst if k not in schema.get("properties", {})]:
-            close = difflib.get_close_matches(extra, allowed, n=1, cutoff=0.6)
+            close = close_matches(extra, allowed, n=1, cutoff=0.6)
             hint = f"did you mean '{close[0]}'?" if close else f"allowed keys: {', '.join(allowed)}"
             msg = f"unknown key '{extra}'; {hint}"
             out.append(smap.problem(path + (extra,), msg, key=True, prefix=prefix))
@@ -114,7 +113,7 @@ def _explain(error: ValidationError, smap: SourceMap, prefix: tuple) -> list[Pro
         return [smap.problem(path, msg, prefix=prefix)]
     if kw == "enum":
         choices = [str(c) for c in schema["enum"]]
-        close = difflib.get_close_matches(str(inst), choices, n=1, cutoff=0.6)
+        close = close_matches(str(inst), choices, n=1, cutoff=0.6)
         hint = f"; did you mean '{close[0]}'?" if close else ""
         return [smap.problem(path, f"must be one of {', '.join(choices)}; got {_describe(inst)}{hint}", prefix=prefix)]
     if kw in ("minimum", "maximum"):
@@ -188,7 +187,7 @@ def _language_rules(loaded: LoadedCourse) -> list[Problem]:
 def _typo_of(key: str, data: dict) -> bool:
     """True when `data` has an unknown key that is a misspelling of `key` (reported as such)."""
     known = load_schema("course").get("properties", {})
-    return bool(difflib.get_close_matches(key, [k for k in data if k not in known], n=1, cutoff=0.6))
+    return bool(close_matches(key, [k for k in data if k not in known], n=1, cutoff=0.6))
 
 
 def _page_entries(data: dict) -> list[tuple[str, tuple]]:
@@ -435,7 +434,7 @@ def _close_names(error: PathProblem, folder: Path, target: str) -> str:
     except OSError:
         return ""
     name = Path(target).name
-    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    close = close_matches(name, names, n=1, cutoff=0.6)
     if not close:
         return ""
     prefix = target[: len(target) - len(name)]

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Mapping
 
-from ..errors import Problem
+from ..errors import Problem, close_matches
 from ..sourcemap import SourceMap
 from .base import SAME, BlockKind, BlockPage, StateShare
 
@@ -189,7 +188,7 @@ def _show(value) -> str:
 
 
 def _did_you_mean(value: str, ids) -> str:
-    close = difflib.get_close_matches(value, list(ids), n=1, cutoff=0.6)
+    close = close_matches(value, list(ids), n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else f"; the steps are: {', '.join(ids)}"
 
 

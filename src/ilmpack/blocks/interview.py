@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Mapping
 
-from ..errors import Problem
+from ..errors import Problem, close_matches
 from ..sourcemap import SourceMap
 from ._media import MediaBlock, captions_missing, duration_view, media_type
 from .base import SAME, BlockPage
@@ -45,7 +44,7 @@ class InterviewBlock(MediaBlock):
                                     "- {speaker: <id>, text: ...}; learners who cannot hear read it (WCAG 1.2.1)"))
         for i, turn in enumerate(data.get("transcript", [])):
             if turn["speaker"] not in ids:
-                close = difflib.get_close_matches(turn["speaker"], list(ids), n=1, cutoff=0.5)
+                close = close_matches(turn["speaker"], list(ids), n=1, cutoff=0.5)
                 hint = f"did you mean '{close[0]}'?" if close else f"the speakers are {', '.join(ids)}"
                 out.append(smap.problem(("transcript", i, "speaker"), f"'{turn['speaker']}' is not one of the speakers; {hint}"))
         return out
