@@ -209,6 +209,33 @@ def test_a_changed_ilmpack_source_or_version_invalidates(course, monkeypatch, tm
     assert not build_course(course, "build").reused
 
 
+def test_the_kept_hash_of_ilmpacks_code_stands_only_for_the_very_files(course, monkeypatch, tmp_path):
+    """ilmpack's files are hashed by their bytes once; later runs find that hash under a key of
+    their sizes and times (any write changes a file's change time). An edit of the same size is
+    still a change."""
+    copy = tmp_path / "ilmpack-src"
+    shutil.copytree(Path(cache.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(cache, "__file__", str(copy / "cache.py"))
+    monkeypatch.setattr(cache, "code_fingerprint", cache.code_fingerprint.__wrapped__)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    kept = tmp_path / "user-cache" / "ilmpack" / "code"
+    build_course(course, "build")
+    assert not kept.exists()  # the files were copied just now: read every run until they settle
+    monkeypatch.setattr(cache, "SETTLED_S", 0)  # as if they had been there for a while
+    build_course(course, "build")
+    assert len(list(kept.iterdir())) == 1
+    assert build_course(course, "build").reused
+    render_py = copy / "render.py"
+    text = render_py.read_text(encoding="utf-8")
+    render_py.write_text(text.replace("Render stage", "Render Stage", 1), encoding="utf-8")  # same size
+    assert render_py.stat().st_size == len(text.encode("utf-8"))
+    assert not build_course(course, "build").reused
+    assert build_course(course, "build").reused
+    (copy / "new_module.py").write_text("# a file more\n", encoding="utf-8")
+    assert not build_course(course, "build").reused
+    assert len(list(kept.iterdir())) == 3
+
+
 def test_an_installed_wheels_changed_template_or_module_invalidates(course, monkeypatch, tmp_path):
     """As installed from a wheel, templates/ and schemas/ are inside the package folder (hashed once)."""
     package = tmp_path / "site-packages" / "ilmpack"

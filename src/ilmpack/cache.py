@@ -7,8 +7,9 @@ small JSON file named by the *input key*, a hash of everything a build reads:
   practice, by path, size and modification time instead; their content is not read again);
 - the project's `templates/` (beside `courses/`), by the same rule;
 - ilmpack itself: the bytes of its code, templates and schemas (so an editable install that
-  changes is noticed, not only a new version), the Python and zlib versions and the installed
-  packages' versions;
+  changes is noticed, not only a new version; their hash is kept in the user's cache folder
+  under a key of the files' sizes and times, `_code_content`), the Python and zlib versions and
+  the installed packages' versions;
 - the build's settings: format, languages, output folder, working folder (messages show paths
   relative to it), SOURCE_DATE_EPOCH, and the git commit checked out (translation-staleness
   warnings come from git history).
@@ -68,6 +69,7 @@ ENDS = 64 * 1024  # of each zip, hashed at its start and end to recognise it
 MAX_ENTRIES = 200  # the least recently used files beyond this are removed after each build
 MAX_BYTES = 256 * 1024 * 1024  # ... and beyond this size (rendered pages take most of it)
 SKIPPED_DIRS = {".git", ".hg", ".svn", "__pycache__", "node_modules"}
+SETTLED_S = 2.0  # ilmpack's files changed this recently are read again, not trusted to their times (_code_content)
 
 
 def _digest() -> "hashlib._Hash":
@@ -98,12 +100,7 @@ def code_fingerprint() -> str:
     """ilmpack's own code, templates and schemas, and the versions of what it runs on (once a process)."""
     h = _digest()
     h.update(f"{FORMAT}\0{__version__}\0{sys.version}\0{zlib.ZLIB_RUNTIME_VERSION}".encode())
-    package = Path(__file__).resolve().parent
-    data = [data_dir("templates").resolve(), data_dir("schemas").resolve()]
-    for root in dict.fromkeys([package, *data]):
-        h.update(f"\0\0{root.name}".encode())
-        # In a wheel, templates/ and schemas/ are inside the package: read once, not twice.
-        _tree(h, root, skip={d for d in data if d != root and package in d.parents})
+    h.update(_code_content().encode())
     # The installed packages' versions (Markdown, Jinja, lxml ...), from their dist-info folder
     # names: a directory listing, much cheaper than asking importlib.metadata.
     for entry in sys.path:
@@ -113,6 +110,86 @@ def code_fingerprint() -> str:
             continue
         h.update("\0".join(names).encode("utf-8", "surrogateescape"))
     return h.hexdigest()
+
+
+def _code_roots() -> list[tuple[Path, set[Path]]]:
+    """ilmpack's package folder, templates and schemas, each with the folders inside it that are
+    roots of their own (in a wheel, templates/ and schemas/ are inside the package: read once)."""
+    package = Path(__file__).resolve().parent
+    data = [data_dir("templates").resolve(), data_dir("schemas").resolve()]
+    return [(root, {d for d in data if d != root and package in d.parents}) for root in dict.fromkeys([package, *data])]
+
+
+def _code_content() -> str:
+    """The hash of the bytes of ilmpack's files (`_code_roots`), kept in the user's cache folder
+    under a key of their paths, sizes, modification and change times, inodes and devices.
+
+    Reading some 130 files costs 4 to 8 ms a run; a stat of each, a fraction of a millisecond.
+    Any write to a file changes its change time (which no program can set back), and a file
+    replaced is another inode, so a kept hash is of exactly these bytes. A file changed within
+    `SETTLED_S` is not trusted to its times (two writes within one tick of the file system's
+    clock can leave the same times; git calls this "racily clean"): its bytes are read every run
+    until it settles.
+    """
+    roots = _code_roots()
+    listing = _digest()
+    newest = 0
+    for root, skip in roots:
+        for path, st in _stats(root, skip):
+            if st is None:
+                listing.update(f"\0{path}\0missing".encode("utf-8", "surrogateescape"))
+                continue
+            listing.update(f"\0{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\0{st.st_dev}"
+                           .encode("utf-8", "surrogateescape"))
+            newest = max(newest, st.st_mtime_ns, st.st_ctime_ns)
+    stamp = _user_cache_dir() / "code" / listing.hexdigest()
+    try:
+        kept = stamp.read_text(encoding="ascii")
+        if len(kept) == 40 and all(c in "0123456789abcdef" for c in kept):
+            return kept
+    except (OSError, ValueError):
+        pass
+    h = _digest()
+    for root, skip in roots:
+        h.update(f"\0\0{root.name}".encode())
+        _tree(h, root, skip)
+    content = h.hexdigest()
+    if time.time_ns() - newest > SETTLED_S * 1e9:
+        _keep_stamp(stamp, content)
+    return content
+
+
+def _stats(root: Path, skip: set[Path]):
+    """(path, stat or None) of every file `_tree` reads under `root`, in the same order."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS and Path(dirpath, d) not in skip)
+        for name in sorted(filenames):
+            path = os.path.join(dirpath, name)
+            try:
+                yield path, os.stat(path)
+            except OSError:
+                yield path, None
+
+
+def _user_cache_dir() -> Path:
+    """$XDG_CACHE_HOME/ilmpack (~/.cache/ilmpack when unset): what ilmpack keeps across courses."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")) / "ilmpack"
+
+
+def _keep_stamp(stamp: Path, content: str, keep: int = 20) -> None:
+    """Write a code hash atomically, and remove all but the `keep` newest (each edit of an
+    editable install, each upgrade leaves one). A folder that cannot be written is no error."""
+    try:
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".code.", suffix=".part", dir=stamp.parent)
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(content)
+        os.replace(tmp, stamp)
+        kept = sorted(stamp.parent.iterdir(), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        for old in kept[keep:]:
+            old.unlink(missing_ok=True)
+    except OSError as e:
+        log.debug("cannot keep ilmpack's code hash in %s: %s", stamp.parent, e)
 
 
 def _git_head(root: Path) -> str:
