@@ -375,6 +375,46 @@ def test_a_translation_falling_behind_in_git_is_warned_on_a_cached_build(course)
     assert after.warnings == uncached(course).warnings
 
 
+def test_the_commit_checked_out_is_read_as_git_answers_it(tmp_path):
+    """The cache key's commit, read from the repository's files rather than by starting git twice a
+    build, is what `git rev-parse HEAD` says: loose and packed refs, a detached HEAD, a worktree."""
+    if shutil.which("git") is None and not os.environ.get("CI"):
+        pytest.skip("git is not installed")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(GIT_AUTHOR_NAME="A", GIT_AUTHOR_EMAIL="a@example.org", GIT_COMMITTER_NAME="A",
+               GIT_COMMITTER_EMAIL="a@example.org", HOME=str(tmp_path), GIT_CONFIG_NOSYSTEM="1")
+    repo = tmp_path / "repo"
+    (repo / "kurs").mkdir(parents=True)
+
+    def git(*args, cwd=repo) -> str:
+        return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout.strip()
+
+    def same(where: Path) -> str:
+        head = git("rev-parse", "HEAD", cwd=where)
+        assert cache._head_from_files(next(d / ".git" for d in (where, *where.parents) if (d / ".git").exists())) == head
+        assert cache._git_head(where) == head
+        return head
+
+    git("init", "-q", "-b", "main")
+    assert cache._git_head(repo / "kurs") == "git 128"  # no commit yet: git's own answer
+    (repo / "kurs" / "course.yaml").write_text("id: a\n", encoding="utf-8")
+    git("add", ".")
+    git("commit", "-q", "-m", "first")
+    first = same(repo / "kurs")
+    git("pack-refs", "--all")
+    assert not (repo / ".git" / "refs" / "heads" / "main").exists()
+    assert same(repo / "kurs") == first  # from packed-refs
+    git("commit", "-q", "--allow-empty", "-m", "second")
+    second = same(repo / "kurs")  # a loose ref again, newer than the packed one
+    assert second != first
+    git("checkout", "-q", "--detach", first)
+    assert same(repo) == first
+    git("checkout", "-q", "main")
+    git("worktree", "add", "-q", "-b", "other", str(tmp_path / "other"), first)
+    assert same(tmp_path / "other" / "kurs") == first
+    assert same(repo) == second
+
+
 def test_old_entries_are_pruned(course):
     build_course(course, "build", langs=["nb"])
     folder = Path("build/.cache")
