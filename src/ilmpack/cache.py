@@ -49,9 +49,7 @@ import json
 import logging
 import os
 import stat
-import subprocess
 import sys
-import tempfile
 import time
 import zlib
 from functools import lru_cache
@@ -181,9 +179,8 @@ def _keep_stamp(stamp: Path, content: str, keep: int = 20) -> None:
     editable install, each upgrade leaves one). A folder that cannot be written is no error."""
     try:
         stamp.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".code.", suffix=".part", dir=stamp.parent)
-        with os.fdopen(fd, "w", encoding="ascii") as f:
-            f.write(content)
+        tmp = stamp.parent / f".{stamp.name}.{os.getpid()}.part"  # one writer per process: no tempfile needed
+        tmp.write_text(content, encoding="ascii")
         os.replace(tmp, stamp)
         kept = sorted(stamp.parent.iterdir(), key=lambda p: p.stat().st_mtime_ns, reverse=True)
         for old in kept[keep:]:
@@ -200,6 +197,8 @@ def _git_head(root: Path) -> str:
     head = _head_from_files(dot_git)
     if head:
         return head
+    import subprocess  # here: a build answered from the cache seldom needs it
+
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     try:
         proc = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10, env=env)
@@ -456,6 +455,8 @@ def _read(path: Path):
 def _write(folder: Path, name: str, body, text: bytes | None = None) -> None:
     """Write a cache file atomically (`body` as JSON, or `text` already JSON), then prune the
     oldest. A cache that cannot be written is no error."""
+    import tempfile  # here: a build answered from the cache writes nothing (tempfile and shutil cost 3 ms)
+
     if text is None:
         text = json.dumps(body, ensure_ascii=False).encode("utf-8")
     try:
