@@ -22,6 +22,7 @@ import gzip
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -52,13 +53,16 @@ VALIDATE_FIELDS = ("course", "pages", "languages", "questions", "media_mib", "ru
                    "validate_median_s", "validate_cpu_min_s", "validate_rss_mib")
 
 
+PYTHON = sys.executable  # the interpreter the processes run ilmpack with (--wheel: a venv with the built wheel)
+
+
 class Run:
     """One finished `ilmpack` process: wall seconds, peak RSS and output."""
 
     def __init__(self, args: list[str], env: dict[str, str]):
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
             start = time.perf_counter()
-            proc = subprocess.Popen([sys.executable, "-m", "ilmpack", *args], stdout=out, stderr=err, env=env)
+            proc = subprocess.Popen([PYTHON, "-m", "ilmpack", *args], stdout=out, stderr=err, env=env)
             # wait4, not getrusage(RUSAGE_CHILDREN): the peak of this process alone, not of every child so far.
             _, status, usage = os.wait4(proc.pid, 0)
             self.seconds = time.perf_counter() - start
@@ -207,6 +211,40 @@ def media_check(tmp: Path) -> dict:
     return out
 
 
+def wheel_python(tmp: Path) -> str:
+    """A venv with ilmpack installed from a wheel built now, as a user installs it from PyPI: pip
+    byte-compiles it, and the wheel carries the compiled templates (hatch_build.py). Its
+    dependencies are the running interpreter's, named in a .pth file (nothing is downloaded)."""
+    import venv
+    from importlib import metadata
+
+    dist = tmp / "dist"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(ROOT)], check=True,
+                   capture_output=True)
+    wheel = next(dist.glob("ilmpack-*.whl"))
+    env_dir = tmp / "venv"
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    python = env_dir / "bin" / "python"
+    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"], check=True,
+                             capture_output=True, text=True).stdout.strip()
+    folders, wanted, seen = [], ["click", "jinja2", "lxml", "pyyaml", "cmarkgfm", "jsonschema", "nh3", "watchfiles", "tincan"], set()
+    while wanted:  # ilmpack's dependencies and theirs, where this interpreter has them
+        name = wanted.pop().lower().replace("_", "-")
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            found = metadata.distribution(name)
+        except metadata.PackageNotFoundError:  # a dependency for another platform or Python
+            continue
+        if str(found.locate_file("")) not in folders:
+            folders.append(str(found.locate_file("")))
+        wanted += [re.match(r"[A-Za-z0-9._-]+", r).group() for r in found.requires or [] if "extra ==" not in r]
+    (Path(purelib) / "ilmpack-bench-dependencies.pth").write_text("\n".join(folders) + "\n", encoding="utf-8")
+    subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", str(wheel)], check=True, capture_output=True)
+    return str(python)
+
+
 def compare(results: dict, baseline: dict) -> list[str]:
     """The figures over 1.2 x their baseline, as lines of text."""
     flagged = []
@@ -268,13 +306,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=HERE / "results.json", help="where to write the results")
     parser.add_argument("--save-baseline", action="store_true", help="write the results to bench/baseline.json too")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a figure regressed by more than 20 %%")
+    parser.add_argument("--wheel", action="store_true",
+                        help="run ilmpack installed from a wheel built now, as users install it (default: this checkout)")
     args = parser.parse_args(argv)
     formats = [f for f in args.formats.split(",") if f]
-    results = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+    results = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+                           "install": "wheel" if args.wheel else "checkout"},
                "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "small": args.small,
                "builds": [], "validate": []}
     with tempfile.TemporaryDirectory(prefix="ilmpack-bench-") as tmp_name:
         tmp = Path(tmp_name)
+        if args.wheel:
+            global PYTHON
+            PYTHON = wheel_python(tmp / "wheel")
         for name, course in make_courses(tmp, args.small, args.media_mb).items():
             runs = args.runs or (3 if name == "large" else 5)
             facts = course_facts(course)
@@ -286,13 +330,17 @@ def main(argv: list[str] | None = None) -> int:
                 results["builds"].append(bench_format(space, name, fmt, runs, facts))
         if not args.small:
             results["media"] = media_check(tmp)
-    print(f"{results['machine']['cpus']} CPUs, Python {results['machine']['python']}, {results['machine']['platform']}\n")
+    print(f"{results['machine']['cpus']} CPUs, Python {results['machine']['python']}, {results['machine']['platform']}, "
+          f"ilmpack from {'a wheel' if args.wheel else 'this checkout'}\n")
     print(table(results))
     baseline = json.loads(BASELINE.read_text(encoding="utf-8")) if BASELINE.exists() else {}
-    flagged = compare(results, baseline)
+    kind = baseline.get("machine", {}).get("install", "checkout")
+    flagged = compare(results, baseline) if kind == results["machine"]["install"] else []
     results["regressions"] = flagged
     print()
-    if not baseline.get("builds"):
+    if baseline and kind != results["machine"]["install"]:
+        print(f"not compared: the baseline was taken with ilmpack from {'a wheel' if kind == 'wheel' else 'this checkout'}")
+    elif not baseline.get("builds"):
         print("no baseline to compare with (bench/baseline.json)")
     elif flagged:
         print(f"{len(flagged)} figures over {1 + TOLERANCE:.1f} x the baseline:")
