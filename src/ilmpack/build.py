@@ -153,6 +153,7 @@ class _Staged:
     kept: dict | None = None  # the signature of the package already in place, when it is unchanged
     tmp: Path | None = None  # the zip written, not yet moved into place
     signature: dict | None = None
+    layout: dict = field(default_factory=dict)  # of its zip, for the cache's record (zipreuse.py)
     settled: bool = False  # its content was the same after zipping as before (a media file did not change meanwhile)
     memo: tuple[str, bytes] | None = None  # its language's rendered pages to keep (context, cache.pages_text), if worth it
     files: dict | None = None  # what a folder build writes (kept only then)
@@ -215,7 +216,7 @@ def _build(course_dir, out_dir, fmt: str, langs: tuple[str, ...], report: Callab
         # Not when a media file changed while it was zipped: the zip may hold neither version.
         if s.kept is not None or s.settled:
             record_package(store, s.built.path, {"content": s.content, "signature": s.signature,
-                                                 "report_hash": text_hash(s.a11y.encode("utf-8"))})
+                                                 "report_hash": text_hash(s.a11y.encode("utf-8")), **s.layout})
     written = [replace(s.built, bytes=s.signature["size"] if not folder else _folder_size(s.built.path)) for s in staged]
     for pkg in written:
         log.info("wrote %s and %s", pkg.path, pkg.report)
@@ -338,13 +339,16 @@ def _stage(course: Course, root: Path, out_dir, fmt: str, langs: tuple[str, ...]
     if folder:
         staged.files, staged.disk = files, disk
         return staged
+    previous = None  # the cache's record of the zip there: what did not change is copied from it (zipreuse.py)
     if store:
         staged.content = content_hash(name, files, disk, a11y)
         staged.kept = _unchanged(store, built, staged.content)
+        previous = package_record(store, path)
     if staged.kept is not None:
         staged.signature = staged.kept
+        staged.layout = {k: previous.get(k) for k in ("zip", "members", "chunks")} if previous else {}
         return staged
-    staged.tmp, staged.signature = stage_package(path, files, disk)
+    staged.tmp, staged.signature, staged.layout = stage_package(path, files, disk, previous)
     try:
         staged.settled = bool(store) and content_hash(name, files, disk, a11y) == staged.content
     except BaseException:

@@ -265,12 +265,19 @@ def input_key(course_dir: str | Path, out_dir: str | Path, fmt: str, langs: tupl
 def file_signature(path: Path) -> dict:
     """How a written package looks: size, mtime, inode, and a hash of its first and last 64 KB."""
     with open(path, "rb") as f:
-        st = os.fstat(f.fileno())
-        h = _digest()
-        h.update(f.read(ENDS))
-        if st.st_size > ENDS:
-            f.seek(max(ENDS, st.st_size - ENDS))
-            h.update(f.read())
+        return open_signature(f)
+
+
+def open_signature(f) -> dict:
+    """The signature of a file already open for reading (read with pread: its position is kept),
+    so that what is checked is the very file that is then read."""
+    fd = f.fileno()
+    st = os.fstat(fd)
+    h = _digest()
+    h.update(os.pread(fd, ENDS, 0))
+    if st.st_size > ENDS:
+        start = max(ENDS, st.st_size - ENDS)
+        h.update(os.pread(fd, st.st_size - start, start))
     return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "ino": st.st_ino, "ends": h.hexdigest()}
 
 

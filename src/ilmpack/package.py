@@ -6,7 +6,6 @@ import os
 import shutil
 import tempfile
 import time
-import zipfile
 from pathlib import Path
 
 from .cache import file_signature
@@ -16,7 +15,6 @@ from .errors import BuildError, display_path
 STORED_SUFFIXES = {".mp4", ".webm", ".m4v", ".mov", ".jpg", ".jpeg", ".png", ".gif", ".webp",
                    ".woff", ".woff2", ".mp3", ".m4a", ".ogg", ".oga", ".opus", ".zip", ".pdf"}
 FIRST = ("imsmanifest.xml", "cmi5.xml", "tincan.xml")  # the descriptor leads, as LMSs look for it
-CHUNK = 1024 * 1024
 ZIP_EPOCH = 315532800  # 1980-01-01, the earliest time a zip entry can hold
 
 
@@ -30,33 +28,42 @@ def zip_timestamp() -> tuple[int, int, int, int, int, int]:
     return time.gmtime(seconds)[:6]
 
 
-def write_packages(packages: list[tuple[Path, dict[str, bytes], dict[str, Path]]]) -> dict[Path, dict]:
+def write_packages(packages: list[tuple[Path, dict[str, bytes], dict[str, Path]]],
+                   previous: dict[Path, dict] | None = None, layouts: dict[Path, dict] | None = None) -> dict[Path, dict]:
     """Write several zips as one step: all are written to temporary files first, then moved into
     place together, so a failure (or Ctrl+C) in any of them leaves every existing package untouched.
 
     Returns each zip's signature (cache.py), taken from the file this build wrote before it was
     moved into place: a build running at the same time cannot slip its own zip into our record.
+    `previous` (target -> the cache's record of the zip there) lets unchanged members be copied
+    from that zip (`_write_temporary`); `layouts`, when given, receives each new zip's layout.
     """
-    staged: list[tuple[Path, Path, dict]] = []
+    staged: list[tuple[Path, dict, dict, Path]] = []
+    previous = previous or {}
     try:
         for target, files, disk_files in packages:
-            staged.append((*stage_package(target, files, disk_files), target))
-        commit_packages([(tmp, target) for tmp, _, target in staged])
+            staged.append((*stage_package(target, files, disk_files, previous.get(target)), target))
+        commit_packages([(tmp, target) for tmp, _, _, target in staged])
     finally:
-        discard([tmp for tmp, _, _ in staged])  # after a successful move there is nothing left to remove
-    return {target: signature for _, signature, target in staged}
+        discard([tmp for tmp, _, _, _ in staged])  # after a successful move there is nothing left to remove
+    if layouts is not None:
+        layouts.update({target: layout for _, _, layout, target in staged})
+    return {target: signature for _, signature, _, target in staged}
 
 
-def stage_package(target: Path, files: dict[str, bytes], disk_files: dict[str, Path]) -> tuple[Path, dict]:
-    """One zip written to a temporary file beside `target`, and the file's signature; `commit_packages`
-    moves it into place (or `discard` removes it)."""
+def stage_package(target: Path, files: dict[str, bytes], disk_files: dict[str, Path],
+                  previous: dict | None = None) -> tuple[Path, dict, dict]:
+    """One zip written to a temporary file beside `target`, the file's signature, and its layout
+    (what the cache records so that the next build can copy from it; `previous` is that record
+    of the zip now at `target`, see `_write_temporary`); `commit_packages` moves it into place
+    (or `discard` removes it)."""
     try:
-        tmp = _write_temporary(target, files, disk_files)
+        tmp, layout = _write_temporary(target, files, disk_files, previous)
     except OSError as e:
         raise BuildError(f"cannot write {display_path(target)}: {e.strerror or e}; "
                          "the previous package, if any, is unchanged") from e
     try:
-        return tmp, file_signature(tmp)
+        return tmp, file_signature(tmp), layout
     except OSError as e:
         tmp.unlink(missing_ok=True)
         raise BuildError(f"cannot write {display_path(target)}: {e.strerror or e}; "
@@ -85,8 +92,19 @@ def package_order(names) -> list[str]:
     return sorted(names, key=lambda n: (n not in FIRST, n))
 
 
-def _write_temporary(target: Path, files: dict[str, bytes], disk_files: dict[str, Path]) -> Path:
-    """The zip for `target`, written to a temporary file beside it; removed again on any failure."""
+def _write_temporary(target: Path, files: dict[str, bytes], disk_files: dict[str, Path],
+                     previous: dict | None = None, workers: int | None = None) -> tuple[Path, dict]:
+    """The zip for `target`, written to a temporary file beside it; removed again on any failure.
+
+    Returns the file and the zip's layout (`zipreuse.layout`): what the cache records so that
+    the next build can copy from this zip what has not changed. `previous` is that record of
+    the zip now at `target`: a member whose content is the same, and a chunk of a large text
+    member whose bytes are the same, is copied from it as compressed, never compressed again;
+    the result is byte for byte the zip written without it. `workers`: threads that deflate a
+    large member's chunks (default: one per CPU).
+    """
+    from .zipreuse import ZipWriter
+
     names = package_order(set(files) | set(disk_files))
     if target.is_dir():
         raise IsADirectoryError(21, "Is a directory", str(target))
@@ -97,26 +115,20 @@ def _write_temporary(target: Path, files: dict[str, bytes], disk_files: dict[str
         raise BuildError(f"cannot write to {display_path(target.parent)}: {e.strerror}; choose another folder with --out") from e
     tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w", compresslevel=9) as zf:
+        with os.fdopen(fd, "wb") as raw, ZipWriter(raw, target, previous, workers) as zw:
             stamp = zip_timestamp()
             for name in names:
-                info = zipfile.ZipInfo(name, date_time=stamp)
-                info.create_system = 3  # unix, so the permission bits below are read
-                info.external_attr = 0o100644 << 16
                 stored = Path(name).suffix.lower() in STORED_SUFFIXES
-                info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
                 if name in files:
-                    zf.writestr(info, files[name])
+                    zw.add_bytes(name, files[name], stamp, stored)
                 else:
-                    info.file_size = disk_files[name].stat().st_size
-                    # Streamed in chunks: a film is never read whole into memory.
-                    with open(disk_files[name], "rb") as src, zf.open(info, "w", force_zip64=info.file_size > 2**31) as dst:
-                        shutil.copyfileobj(src, dst, CHUNK)
+                    zw.add_file(name, disk_files[name], stamp, stored)
+            layout = zw.layout()
         os.chmod(tmp, 0o644)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return tmp
+    return tmp, layout
 
 
 def write_folders(packages: list[tuple[Path, dict[str, bytes], dict[str, Path]]], link_media: bool = False) -> None:
