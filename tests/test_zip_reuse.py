@@ -9,15 +9,17 @@ import random
 import shutil
 import subprocess
 import sys
+import threading
 import zipfile
 import zlib
 from pathlib import Path
 
 import pytest
 
-from ilmpack import zipreuse
+from ilmpack import package, zipreuse
 from ilmpack.build import build_course
 from ilmpack.cache import cache_dir, file_signature, package_record
+from ilmpack.errors import BuildError
 from ilmpack.package import _write_temporary
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "bench"))
@@ -264,3 +266,66 @@ def test_a_build_after_an_edit_copies_from_its_last_zip_and_equals_an_uncached_o
         assert a.path.read_bytes() == b.path.read_bytes()
     assert copies > 2 * 1024 * 1024 * 0.9  # the media, from the old nb zip
     assert deflated <= 3
+
+
+PHP_CHECK = r"""
+$z = new ZipArchive();
+if ($z->open($argv[1], ZipArchive::CHECKCONS) !== true) { exit(2); }
+for ($i = 0; $i < $z->numFiles; $i++) {
+  $s = $z->statIndex($i);
+  $data = $z->getFromIndex($i);
+  if ($data === false || sprintf('%u', crc32($data)) !== sprintf('%u', $s['crc'])) { echo $s['name']; exit(1); }
+}
+echo $z->numFiles;
+"""
+
+
+@pytest.mark.skipif(not shutil.which("php"), reason="PHP (with its zip extension) is not installed")
+def test_moodles_zip_reader_reads_a_rewritten_zip(tmp_path, pkg):
+    """Moodle opens packages with PHP's ZipArchive (libzip)."""
+    target, files, disk = pkg
+    first = write(target, files, disk)
+    write(target, {**files, "index.html": launch_page(edits={9: " Endret."})}, disk, first)
+    proc = subprocess.run(["php", "-r", PHP_CHECK, str(target)], capture_output=True, text=True)
+    if "ZipArchive" in proc.stderr:
+        pytest.skip("PHP has no zip extension")
+    assert proc.returncode == 0 and proc.stdout == str(len(files) + len(disk)), proc.stdout + proc.stderr
+
+
+def freed() -> None:
+    """Wait for the old zips' removal (the CLI's process waits for it before it exits)."""
+    for thread in threading.enumerate():
+        if thread.name == "ilmpack-free":
+            thread.join()
+
+
+def test_a_large_old_zip_is_removed_after_the_new_one_is_in_place(tmp_path, pkg, monkeypatch):
+    target, files, disk = pkg
+    monkeypatch.setattr(package, "FREE_LATER", 0)  # every old zip counts as large
+    package.write_packages([(target, files, disk)])
+    leftover = target.with_name(f".{target.name}.1-1.old")  # of a build killed before it removed it
+    os.link(target, leftover)
+    with open(target, "rb") as reader:  # a reader of the old zip keeps reading it whole
+        changed = {**files, "index.html": launch_page(edits={1: " Endret."})}
+        package.write_packages([(target, changed, disk)])
+        assert zipfile.ZipFile(reader).read("index.html") == files["index.html"]
+    freed()
+    assert zipfile.ZipFile(target).read("index.html") == changed["index.html"]
+    assert sorted(p.name for p in target.parent.iterdir()) == [target.name]
+
+
+def test_a_failed_move_keeps_the_old_zip_and_no_second_name(tmp_path, pkg, monkeypatch):
+    target, files, disk = pkg
+    monkeypatch.setattr(package, "FREE_LATER", 0)
+    package.write_packages([(target, files, disk)])
+    before = target.read_bytes()
+
+    def refuse(src, dst):
+        raise OSError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(os, "replace", refuse)
+    with pytest.raises(BuildError):
+        package.write_packages([(target, {**files, "index.html": b"ny"}, disk)])
+    freed()
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in target.parent.iterdir()) == [target.name]
