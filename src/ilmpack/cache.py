@@ -35,7 +35,9 @@ On a miss, three more layers keep the work to what changed:
 - `package-<path hash>.json`: the hash of the content the cache last zipped at a path
   (`content_hash`: ilmpack, the text files' bytes, the media by the rule above, the entry time,
   the report) and the zip's signature; a package with the same content whose zip and report are
-  still as written is not written again.
+  still as written is not written again. It also holds the zip's layout (zipreuse.py: each
+  member's digest, CRC and sizes, and the chunks of a large member), so that a package that is
+  written again copies from its last zip what did not change.
 
 The first two are written only after a build that succeeded, and only when over 1 % of their
 entries are new (rewriting a large course's file costs more than redoing a few pages).
