@@ -141,6 +141,18 @@ def test_a_changed_media_file_is_written_anew(tmp_path, pkg, spy):
     assert len(copies) == 2  # the members before the film and those after it, from the old zip
 
 
+def test_members_with_names_beyond_ascii_are_copied_too(tmp_path, pkg, spy):
+    target, files, disk = pkg
+    disk = {**disk, "media/bilde-blåbær.jpg": media(tmp_path / "src", "bilde-blåbær.jpg", 600 * KB, seed=5)}
+    files = {**files, "assets/særtrekk.css": b"p{}" * 100}
+    first = write(target, files, disk)
+    spy["copies"].clear()
+    write(target, {**files, "index.html": launch_page(edits={2: " Endret."})}, disk, first)
+    copies = sum(spy["copies"])
+    assert target.read_bytes() == scratch(tmp_path, {**files, "index.html": launch_page(edits={2: " Endret."})}, disk)
+    assert copies > sum(p.stat().st_size for p in disk.values())  # every media file, the one named in UTF-8 too
+
+
 @pytest.mark.parametrize("change", ["renamed", "added", "removed", "small file changed"])
 def test_renamed_added_or_removed_members(tmp_path, pkg, spy, change):
     target, files, disk = pkg

@@ -277,7 +277,7 @@ class ZipWriter:
         entry = old.infos.get(name) if old is not None else None
         if kept is None or entry is None or kept[0] != digest or kept[3] != size \
                 or (entry.CRC, entry.compress_size, entry.file_size) != tuple(kept[1:4]) \
-                or entry.compress_type != info.compress_type or entry.flag_bits != 0:
+                or entry.compress_type != info.compress_type:
             return False
         info.CRC, info.compress_size, info.file_size = entry.CRC, entry.compress_size, entry.file_size
         header = info.FileHeader(zip64)
