@@ -41,7 +41,8 @@ from pathlib import Path
 
 from .cache import HASHED_BYTES, open_signature
 
-LEVEL = 9
+LEVEL = 9  # of a chunked member. Smaller members are deflated as zipfile does for a ZipInfo made by hand:
+# at zlib's default level (6), whatever the ZipFile's compresslevel says, as ilmpack's zips always were
 LARGE = 256 * 1024  # deflated members from this size (in memory) are compressed in chunks
 CHUNK_MIN = 32 * 1024  # no cut closer than this to the last one
 CHUNK_MAX = 256 * 1024  # ... and one at the latest here (at the latest page marker, else right here)
