@@ -95,7 +95,7 @@ def damaged(draw, text: str) -> bytes:
     elif how == "cut":
         text = text[:at]
     elif how == "insert":
-        text = text[:at] + draw(st.sampled_from([":", "[", "{", "'", '"', "-", "&a", "*a", "!!python/object:x", "\x00", "%"])) + text[at:]
+        text = text[:at] + draw(st.sampled_from([":", "[", "{", "'", '"', "-", "&a", "*a", "!!python/object:x", "!!int x", "? !!bool x", "\x00", "%"])) + text[at:]
     elif how == "empty":
         text = ""
     data = text.encode("utf-8")

@@ -64,6 +64,22 @@ class _Scalars(SafeConstructor):
 _Scalars.add_constructor("tag:yaml.org,2002:timestamp", SafeConstructor.construct_yaml_str)
 
 
+# What constructing a tagged scalar can raise: an unknown tag, or a known one on text it cannot
+# read ('!!int x' is a ValueError, '!!bool x' a KeyError inside PyYAML).
+_UNREADABLE = (yaml.constructor.ConstructorError, ValueError, KeyError, TypeError, OverflowError)
+
+
+def _tag_message(node: Node, error: Exception, what: str) -> str:
+    """A YAML tag (`!!python/object:...`, `!!binary`, `!!int x`) the course format cannot read, in plain words."""
+    tag = node.tag or ""
+    shown = "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
+    if isinstance(error, yaml.constructor.ConstructorError) and shown:
+        return f"the YAML tag '{shown}' is not allowed in a course; remove it and write the {what} as plain text"
+    if shown:
+        return f"'{node.value}' cannot be read as {shown}; remove the tag '{shown}' and write the {what} as plain text"
+    return f"cannot read this {what}; write it as plain text"
+
+
 def parse_yaml(text: str, file: str, *, line_offset: int = 0):
     """Parse one YAML document; return (data, SourceMap) or raise ValueError(list[Problem])."""
     smap = SourceMap(file)
@@ -111,7 +127,12 @@ def parse_yaml(text: str, file: str, *, line_offset: int = 0):
                     line, col = mark(key_node)
                     problems.append(Problem(file, line, col, format_key(path), "'<<' merge keys are not supported; write the keys out"))
                     continue
-                key = str(constructor.construct_object(key_node))
+                try:
+                    key = str(constructor.construct_object(key_node))
+                except _UNREADABLE as e:  # a tag on the key: '? !!python/object x'
+                    line, col = mark(key_node)
+                    problems.append(Problem(file, line, col, format_key(path), _tag_message(key_node, e, "key")))
+                    continue
                 child = path + (key,)
                 if key in out:
                     line, col = mark(key_node)
@@ -128,9 +149,9 @@ def parse_yaml(text: str, file: str, *, line_offset: int = 0):
             return [build(item, path + (i,)) for i, item in enumerate(node.value)]
         try:
             value = constructor.construct_object(node)
-        except yaml.constructor.ConstructorError as e:
+        except _UNREADABLE as e:  # '!!python/object', or '!!int x'
             line, col = mark(node)
-            problems.append(Problem(file, line, col, format_key(path), f"cannot read this value: {e.problem}"))
+            problems.append(Problem(file, line, col, format_key(path), _tag_message(node, e, "value")))
             return None
         if not isinstance(value, str) and not node.style and node.value != _canonical(value):
             smap.raw[path] = node.value  # 'no' read as false, '1.10' as 1.1: messages quote the text
