@@ -292,7 +292,8 @@ echo $z->numFiles;
 """
 
 
-@pytest.mark.skipif(not shutil.which("php"), reason="PHP (with its zip extension) is not installed")
+# CI installs PHP (README's test command): there a missing php fails the test instead of skipping it.
+@pytest.mark.skipif(not shutil.which("php") and not os.environ.get("CI"), reason="PHP (with its zip extension) is not installed")
 def test_moodles_zip_reader_reads_a_rewritten_zip(tmp_path, pkg):
     """Moodle opens packages with PHP's ZipArchive (libzip)."""
     target, files, disk = pkg
