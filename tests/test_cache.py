@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -458,6 +459,29 @@ def test_a_one_page_edit_renders_only_that_page(course, monkeypatch):
     edit_setting(course)  # course.yaml is read by every page: all are rendered again
     assert packages(build_course(course, "build")) == packages(uncached(course))
     assert len(rendered) == 2 * 6  # this build and the uncached one, 3 pages in each of 2 languages
+
+
+@pytest.mark.parametrize("fmt", ["cmi5", "tincan"])
+def test_xapi_question_definitions_are_kept_and_follow_every_language(course, monkeypatch, fmt):
+    """An xAPI package names each question in every language: the definitions are kept between
+    builds, and an option changed in nn changes the nb package as an uncached build does."""
+    from ilmpack.targets import xapi
+
+    monkeypatch.setenv("ILMPACK_JOBS", "1")  # the counting below sees this process only
+    build_course(course, "build", fmt=fmt)
+    defined = []
+    real = xapi.interaction_definitions
+    monkeypatch.setattr(xapi, "interaction_definitions", lambda c, lang: defined.append(lang) or real(c, lang))
+    edit_page(course)  # a page with no question
+    assert packages(build_course(course, "build", fmt=fmt)) == packages(uncached(course, fmt=fmt))
+    assert defined == ["nb", "nn"]  # by the uncached build only
+    defined.clear()
+    page = course / "nn" / "01-start.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("- text: Rett", "- text: Det rette"), encoding="utf-8")
+    again = build_course(course, "build", fmt=fmt)
+    assert packages(again) == packages(uncached(course, fmt=fmt))
+    assert "Det rette" in zipfile.ZipFile(again.packages[0].path).read("index.html").decode("utf-8")  # nb's package
+    assert defined == ["nb", "nn", "nb", "nn"]
 
 
 def test_one_language_after_all_renders_nothing_again(course, monkeypatch):

@@ -176,3 +176,24 @@ def test_a_shipped_compiled_template_is_what_jinja_compiles_and_only_for_its_sou
         assert env.get_template("index.html").filename == filename
     finally:
         precompiled.index.cache_clear()
+
+
+TEXT_PIECES = ["Sant", " ", "  ", "\n", "\t", "\u00a0", "\u2028", "&", "<", ">", "*", "_", "`", "1.", "-", "#", "æø",
+               "[l](https://x.no)", "<b>", "&amp;", "\\", "😀"]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(TEXT_PIECES), max_size=10).map("".join))
+def test_an_option_without_markup_is_named_in_xapi_as_the_full_conversion_names_it(text):
+    """xAPI language maps take a question's texts as plain text: the shortcut for HTML with no
+    markup gives what reading it through lxml gives."""
+    import re
+
+    from lxml import html as lxml_html
+
+    from ilmpack.render import inline_markdown
+    from ilmpack.targets.xapi import plain_text
+
+    html = str(inline_markdown(text))
+    full = re.sub(r"\s+", " ", lxml_html.fragment_fromstring(html, create_parent="div").text_content()).strip() if html else ""
+    assert plain_text(text) == full

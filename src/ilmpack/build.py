@@ -320,6 +320,7 @@ def _stage(course: Course, root: Path, out_dir, fmt: str, langs: tuple[str, ...]
     if store:
         context = render_context(root, name, langs, lang)
         memo = PageMemo(context, *load_pages(store, context))
+        target.memo = memo
     sco = render_course(course, lang, target.runtime_adapter, helpers=target.runtime_helpers,
                         extra_config=target.runtime_config(lang), connect=target.csp_connect, memo=memo)
     files, disk = target.package_files(sco)
@@ -333,7 +334,8 @@ def _stage(course: Course, root: Path, out_dir, fmt: str, langs: tuple[str, ...]
     titles = {p["id"]: p["title"] for p in sco.config["pages"]}
     a11y = accessibility_report(make_environment(course), course, lang, path.name, sco.files, titles, memo)
     # What the next build needs, as JSON text made here (in the forked process, beside the other languages).
-    kept = (memo.context, pages_text(memo.used, memo.facts_used)) if memo is not None and _worth_saving(memo) else None
+    kept = (memo.context, pages_text(memo.used, memo.facts_used, memo.extras_used)) \
+        if memo is not None and _worth_saving(memo) else None
     staged = _Staged(number, built, a11y, memo=kept)
     report(Progress("language", number, total, _progress_text(built, fmt)))
     if folder:
@@ -365,7 +367,8 @@ def _progress_text(built: BuiltPackage, fmt: str) -> str:
 def _worth_saving(memo) -> bool:
     """Whether to write a language's rendered pages again: not when under 1 % of them were rendered
     anew (rewriting a large course's file costs more than rendering a few pages again)."""
-    new = sum(key not in memo.pages for key in memo.used) + sum(key not in memo.facts for key in memo.facts_used)
+    new = sum(key not in memo.pages for key in memo.used) + sum(key not in memo.facts for key in memo.facts_used) \
+        + sum(key not in memo.extras for key in memo.extras_used)
     return bool(new) and (not memo.pages or new * 100 >= len(memo.used) + len(memo.facts_used))
 
 

@@ -335,17 +335,19 @@ def render_context(root: Path, fmt: str, langs: tuple[str, ...], lang: str) -> s
     return h.hexdigest()
 
 
-def load_pages(folder: Path, context: str) -> tuple[dict, dict]:
-    """The rendered pages and their accessibility facts kept for a render context (render.PageMemo)."""
+def load_pages(folder: Path, context: str) -> tuple[dict, dict, dict]:
+    """The rendered pages, their accessibility facts and the language's other kept results (the
+    xAPI question definitions) kept for a render context (render.PageMemo)."""
     body = _read(folder / f"pages-{context}.json")
     if not isinstance(body, dict) or not isinstance(body.get("pages"), dict) or not isinstance(body.get("facts"), dict):
-        return {}, {}
-    return body["pages"], body["facts"]
+        return {}, {}, {}
+    extras = body.get("extras")
+    return body["pages"], body["facts"], extras if isinstance(extras, dict) else {}
 
 
-def pages_text(pages: dict, facts: dict) -> bytes:
+def pages_text(pages: dict, facts: dict, extras: dict | None = None) -> bytes:
     """What `save_pages` keeps, as JSON text (made where the pages were rendered, in a build's own process)."""
-    return json.dumps({"pages": pages, "facts": facts}, ensure_ascii=False).encode("utf-8")
+    return json.dumps({"pages": pages, "facts": facts, "extras": extras or {}}, ensure_ascii=False).encode("utf-8")
 
 
 def save_pages(folder: Path, context: str, text: bytes) -> None:

@@ -214,12 +214,14 @@ class PageMemo:
     format; cache.render_context); `pages` maps a page's key to what rendering it gave.
     """
 
-    def __init__(self, context: str, pages: dict | None = None, facts: dict | None = None):
+    def __init__(self, context: str, pages: dict | None = None, facts: dict | None = None, extras: dict | None = None):
         self.context = context
         self.pages = pages or {}
         self.used: dict[str, dict] = {}  # the entries this build used or made: what is kept for the next
         self.facts = facts or {}  # the accessibility report's facts of each page's HTML (a11y.py)
         self.facts_used: dict[str, list] = {}
+        self.extras = extras or {}  # other results of the language, by a key of what they read (targets/xapi.py)
+        self.extras_used: dict[str, object] = {}
 
 
 def _memo_page(memo: PageMemo | None, page: Page, number: int, sco: RenderedSco, entries: dict, render) -> Markup:

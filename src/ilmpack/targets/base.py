@@ -27,6 +27,7 @@ class Target:
 
     def __init__(self, course: Course):
         self.course = course
+        self.memo = None  # render.PageMemo of the language being built, when the build cache is on
 
     @classmethod
     def course_problems(cls, course: Course, loaded: LoadedCourse) -> list[Problem]:

@@ -10,8 +10,7 @@ from __future__ import annotations
 from lxml import etree
 
 from ..xsd import NS_TINCAN
-from .xapi import (COURSE_TYPE, INTERACTION_TYPE, XapiTarget, course_iri, course_questions, definition_json,
-                   interaction_definitions, langstrings, question_iri)
+from .xapi import COURSE_TYPE, INTERACTION_TYPE, XapiTarget, course_iri, course_questions, langstrings, question_iri
 
 
 def _t(tag: str) -> str:
@@ -36,11 +35,11 @@ class TinCanTarget(XapiTarget):
         langstrings(course, "name", dict(c.title), lang, NS_TINCAN)
         langstrings(course, "description", dict(c.description or c.title), lang, NS_TINCAN)
         etree.SubElement(course, _t("launch"), lang=lang).text = self.launch
-        definitions = interaction_definitions(c, lang)
+        definitions = self.interactions(lang)
         for qid, texts in course_questions(c).items():
             page = texts[lang][1] if lang in texts else next(iter(texts.values()))[1]
             self._question(activities, question_iri(course_id, qid, page.id if page.is_test else None),
-                           definition_json(definitions[qid]), lang)
+                           definitions[qid], lang)
         return root
 
     @staticmethod

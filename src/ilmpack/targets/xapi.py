@@ -9,8 +9,11 @@ ids in `tincan.xml`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
@@ -49,6 +52,7 @@ def question_iri(activity: str, qid: str, test_page: str | None) -> str:
     return f"{activity}/question/{qid}"
 
 
+@lru_cache(maxsize=8192)  # each language's package names every question in every language: the same texts again
 def plain_text(markdown_text: str) -> str:
     """Markdown of a prompt or option as plain text (xAPI language maps hold no HTML)."""
     from lxml import html as lxml_html
@@ -58,6 +62,8 @@ def plain_text(markdown_text: str) -> str:
     html = str(inline_markdown(str(markdown_text)))
     if not html:
         return ""
+    if "<" not in html and "&" not in html:  # no markup and no entity: the text is the HTML (most options)
+        return " ".join(html.split())
     return re.sub(r"\s+", " ", lxml_html.fragment_fromstring(html, create_parent="div").text_content()).strip()
 
 
@@ -145,6 +151,10 @@ def _components(data, texts: dict) -> dict[str, list[InteractionComponent]]:
     return {}
 
 
+def _not_json(value):
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
 def definition_json(definition: ActivityDefinition) -> dict:
     """The definition as xAPI 1.0.3 JSON (the library's serializer, read back as data)."""
     return json.loads(definition.to_json("1.0.3"))
@@ -175,9 +185,34 @@ class XapiTarget(Target):
 
     def runtime_config(self, lang: str) -> dict:
         """The `xapi` entry of the runtime config: the course's id and the questions' definitions."""
-        return {"xapi": {"course": course_iri(self.course, lang),
-                         "interactions": {qid: definition_json(d)
-                                          for qid, d in interaction_definitions(self.course, lang).items()}}}
+        return {"xapi": {"course": course_iri(self.course, lang), "interactions": self.interactions(lang)}}
+
+    def interactions(self, lang: str) -> dict[str, dict]:
+        """Each question's xAPI definition as JSON data (the runtime config and tincan.xml hold them):
+        made once a language, and with the build cache (`self.memo`) kept between builds under a
+        key of every language's question data (300 questions cost 0.2 s to define)."""
+        made = getattr(self, "_interactions", None)
+        if made is None:
+            made = self._interactions = {}
+        if lang in made:
+            return made[lang]
+        key = None
+        if self.memo is not None:
+            questions = [[qid, code, data] for qid, texts in course_questions(self.course).items()
+                         for code, (data, _) in texts.items()]
+            try:
+                text = json.dumps(["xapi-interactions", lang, questions], sort_keys=True, ensure_ascii=False,
+                                  default=lambda v: dict(v) if isinstance(v, Mapping) else _not_json(v))
+                key = hashlib.sha256(text.encode("utf-8")).hexdigest()
+            except (TypeError, ValueError):  # a value JSON cannot hold: defined every time
+                key = None
+        kept = self.memo.extras.get(key) if key else None
+        if not isinstance(kept, dict):
+            kept = {qid: definition_json(d) for qid, d in interaction_definitions(self.course, lang).items()}
+        if key:
+            self.memo.extras_used[key] = kept
+        made[lang] = kept
+        return kept
 
     def tree(self, sco: RenderedSco) -> etree._Element:
         """The descriptor (cmi5.xml or tincan.xml) as an lxml tree."""
