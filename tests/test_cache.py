@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ilmpack import a11y, cache, render, runtime
+from ilmpack import a11y, cache, gitref, render, runtime
 from ilmpack.build import build_course
 from ilmpack.cli import main
 from ilmpack.errors import CourseError
@@ -392,12 +392,12 @@ def test_the_commit_checked_out_is_read_as_git_answers_it(tmp_path):
 
     def same(where: Path) -> str:
         head = git("rev-parse", "HEAD", cwd=where)
-        assert cache._head_from_files(next(d / ".git" for d in (where, *where.parents) if (d / ".git").exists())) == head
-        assert cache._git_head(where) == head
+        assert gitref.head_from_files(next(d / ".git" for d in (where, *where.parents) if (d / ".git").exists())) == head
+        assert gitref.head_commit(where) == head
         return head
 
     git("init", "-q", "-b", "main")
-    assert cache._git_head(repo / "kurs") == "git 128"  # no commit yet: git's own answer
+    assert gitref.head_commit(repo / "kurs") == "git 128"  # no commit yet: git's own answer
     (repo / "kurs" / "course.yaml").write_text("id: a\n", encoding="utf-8")
     git("add", ".")
     git("commit", "-q", "-m", "first")
