@@ -95,6 +95,18 @@ def edit_setting(course):
     path.write_text(path.read_text(encoding="utf-8").replace("mastery_score: 80", "mastery_score: 90"), encoding="utf-8")
 
 
+def own_data_copy(monkeypatch, tmp_path: Path, name: str, modules) -> Path:
+    """A copy of ilmpack's own data folder `name` (templates, schemas) that `modules` read
+    instead of the installed one, so a test can edit it as an upgrade would."""
+    from ilmpack.resources import data_dir as real
+
+    copy = tmp_path / f"ilmpack-{name}"
+    shutil.copytree(real(name), copy)
+    for module in modules:
+        monkeypatch.setattr(module, "data_dir", lambda wanted: copy if wanted == name else real(wanted))
+    return copy
+
+
 def same_size_same_mtime(path: Path, old: bytes, new: bytes) -> None:
     """Change a file's bytes but neither its size nor its modification time: only its bytes tell."""
     assert len(old) == len(new)
@@ -177,15 +189,7 @@ def test_a_large_media_file_is_keyed_on_size_and_time(course):
 
 
 def test_a_changed_builtin_template_invalidates(course, monkeypatch, tmp_path):
-    copy = tmp_path / "ilmpack-templates"
-    shutil.copytree(render.data_dir("templates"), copy)
-    real = render.data_dir
-
-    def data_dir(name):
-        return copy if name == "templates" else real(name)
-
-    for module in (render, runtime, cache):
-        monkeypatch.setattr(module, "data_dir", data_dir)
+    copy = own_data_copy(monkeypatch, tmp_path, "templates", (render, runtime, cache))
     cache.code_fingerprint.cache_clear()
     monkeypatch.setattr(cache, "code_fingerprint", cache.code_fingerprint.__wrapped__)
     build_course(course, "build")
@@ -629,15 +633,7 @@ def test_a_setting_in_course_yaml_checks_every_page_again(course, monkeypatch):
 def test_a_changed_schema_checks_every_page_again(course, monkeypatch, tmp_path):
     from ilmpack import resources, schemacheck, validate
 
-    copy = tmp_path / "ilmpack-schemas"
-    shutil.copytree(resources.data_dir("schemas"), copy)
-    real = resources.data_dir
-
-    def data_dir(name):
-        return copy if name == "schemas" else real(name)
-
-    for module in (resources, cache):
-        monkeypatch.setattr(module, "data_dir", data_dir)
+    copy = own_data_copy(monkeypatch, tmp_path, "schemas", (resources, cache))
     monkeypatch.setattr(cache, "code_fingerprint", cache.code_fingerprint.__wrapped__)
 
 

@@ -173,6 +173,10 @@ class XapiTarget(Target):
     descriptor = ""  # cmi5.xml | tincan.xml
     label = ""  # cmi5 | TinCan, for messages
 
+    def __init__(self, course):
+        super().__init__(course)
+        self._interactions: dict[str, dict[str, dict]] = {}  # lang -> question id -> definition (interactions)
+
     @classmethod
     def course_problems(cls, course, loaded) -> list[Problem]:
         """Without xapi.iri_base the ids are stable but not the publisher's own: say so, once."""
@@ -191,9 +195,7 @@ class XapiTarget(Target):
         """Each question's xAPI definition as JSON data (the runtime config and tincan.xml hold them):
         made once a language, and with the build cache (`self.memo`) kept between builds under a
         key of every language's question data (300 questions cost 0.2 s to define)."""
-        made = getattr(self, "_interactions", None)
-        if made is None:
-            made = self._interactions = {}
+        made = self._interactions
         if lang in made:
             return made[lang]
         key = None
