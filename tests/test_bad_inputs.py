@@ -27,22 +27,36 @@ import yaml
 HERE = Path(__file__).parent / "bad_inputs"
 BASE = HERE / "base"
 CASES = HERE / "cases"
+# The hostile corpus (tests/hostile/cases): courses and packages written as an attacker would,
+# in the same format. Each of these cases also runs with a canary file beside the course (outside
+# it) and a canary in the environment: neither may ever show in any output, and no code may run.
+HOSTILE = Path(__file__).parent / "hostile" / "cases"
+SECRET = "ilmpack-canary-" + hashlib.sha256(os.urandom(16)).hexdigest()[:24]
+PWNED = "PWNED"  # a hostile case's code, were it to run, would make this file beside the course
 RESERVED = {"case.yaml", "expected.txt", "expected.json", "DELETE"}
 KINDS = {"yaml", "types", "keys", "encoding", "files", "ids", "paths", "blocks", "html", "limits",
          "output", "usage", "json", "check"}
+HOSTILE_KINDS = {"links", "media", "templates", "trust", "zip", "limits", "html", "check", "usage", "paths"}
 CASE_KEYS = {"about", "kind", "command", "args", "exit", "setup", "base", "pending", "isolate", "timeout"}
 MIN_CASES = 60
+MIN_HOSTILE = 36  # one case per class of issue 19's findings, and 30 more
 TIMEOUT = 60  # seconds, for isolated cases; one that hangs (a quadratic regex, a loop) fails instead of blocking CI
 # The console script `ilmpack`, without depending on where pip put it (`python -m` would print "python -m ilmpack").
 CONSOLE = [sys.executable, "-c", "from ilmpack.cli import main; main(prog_name='ilmpack')"]
 
 
 def load_cases() -> list[tuple[str, dict]]:
-    """(name, case.yaml data) of every case folder, sorted by name."""
+    """(name, case.yaml data) of every case folder of both corpora, sorted by name."""
     out = []
-    for folder in sorted(p for p in CASES.iterdir() if p.is_dir()):
-        out.append((folder.name, yaml.safe_load((folder / "case.yaml").read_text(encoding="utf-8"))))
-    return out
+    for cases in (CASES, HOSTILE):
+        for folder in sorted(p for p in cases.iterdir() if p.is_dir()) if cases.is_dir() else ():
+            out.append((folder.name, yaml.safe_load((folder / "case.yaml").read_text(encoding="utf-8"))))
+    return sorted(out)
+
+
+def case_folder(name: str) -> Path:
+    """The folder of a case, in either corpus."""
+    return HOSTILE / name if (HOSTILE / name).is_dir() else CASES / name
 
 
 ALL_CASES = load_cases()
@@ -69,14 +83,14 @@ def base_build(tmp_path_factory) -> Path:
 
 
 def _env() -> dict:
-    env = dict(os.environ, LC_ALL="C.UTF-8", PYTHONIOENCODING="utf-8", COLUMNS="100")
+    env = dict(os.environ, LC_ALL="C.UTF-8", PYTHONIOENCODING="utf-8", COLUMNS="100", ILMPACK_TEST_CANARY=SECRET)
     env.pop("SOURCE_DATE_EPOCH", None)
     return env
 
 
 def prepare(name: str, case: dict, tmp: Path, base_build: Path) -> dict:
     """Lay out tmp/course (base + overlay - DELETE), tmp/build, and run the setup hook; return its extras."""
-    folder = CASES / name
+    folder = case_folder(name)
     course = tmp / "course"
     if case.get("base", True):
         shutil.copytree(BASE, course, symlinks=True)
@@ -94,6 +108,8 @@ def prepare(name: str, case: dict, tmp: Path, base_build: Path) -> dict:
     if case.get("command", "build") == "build":
         shutil.copytree(base_build, tmp / "build")
     extras = {}
+    if folder.parent == HOSTILE:
+        (tmp / "CANARY").write_text(SECRET + "\n", encoding="utf-8")
     if case.get("setup"):
         extras = getattr(generators, case["setup"])(tmp, course) or {}
     return extras
@@ -121,6 +137,7 @@ def run_in_process(case: dict, cwd: Path, monkeypatch) -> tuple[int, str, str]:
 
     monkeypatch.chdir(cwd)
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    monkeypatch.setenv("ILMPACK_TEST_CANARY", SECRET)  # what /proc/self/environ would give away
     result = CliRunner().invoke(main, arguments(case), prog_name="ilmpack")
     stderr = result.stderr
     if result.exception is not None and not isinstance(result.exception, SystemExit):
@@ -163,7 +180,7 @@ def _params():
 
 @pytest.mark.parametrize(("name", "case"), list(_params()))
 def test_bad_input(name, case, tmp_path, base_build, monkeypatch):
-    folder = CASES / name
+    folder = case_folder(name)
     extras = prepare(name, case, tmp_path, base_build)
     before = snapshot(tmp_path)
     if case.get("isolate") or extras.get("launcher") or os.environ.get("ISOLATE"):
@@ -187,6 +204,33 @@ def test_bad_input(name, case, tmp_path, base_build, monkeypatch):
     assert leftovers == [], "temporary files left behind"
     if code != 0:
         assert after == before, "a failed run changed files (the build folder must hold what it held before)"
+    if folder.parent == HOSTILE:
+        assert SECRET not in stdout + stderr, "a file outside the course shows in the output"
+        assert leaked(tmp_path) == [], "a file outside the course reached the output"
+        assert not (tmp_path / PWNED).exists() and not (tmp_path / "course" / PWNED).exists(), "the course ran code"
+
+
+def leaked(tmp: Path) -> list[str]:
+    """The files under `tmp` (and members of the zips there) that hold the canary, but the canary itself."""
+    import zipfile
+
+    out = []
+    for path in tmp.rglob("*"):
+        if not path.is_file() or path.is_symlink() or (path.parent == tmp and path.name.startswith("CANARY")):
+            continue
+        data = path.read_bytes()
+        if SECRET.encode() in data:
+            out.append(path.relative_to(tmp).as_posix())
+        if data[:4] == b"PK\x03\x04":
+            try:
+                with zipfile.ZipFile(path) as zf:
+                    for info in zf.infolist()[:1000]:
+                        with zf.open(info) as member:
+                            if SECRET.encode() in member.read(64 * 1024 * 1024):
+                                out.append(f"{path.relative_to(tmp).as_posix()}!{info.filename}")
+            except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, RuntimeError, EOFError):
+                pass  # a malformed zip of a `check` case: its raw bytes were searched above
+    return out
 
 
 def count_by_kind() -> collections.Counter:
@@ -196,14 +240,16 @@ def count_by_kind() -> collections.Counter:
 
 def test_corpus_is_complete_and_well_formed():
     for name, case in ALL_CASES:
+        kinds = HOSTILE_KINDS if case_folder(name).parent == HOSTILE else KINDS
         assert set(case) <= CASE_KEYS, f"{name}: unknown keys {set(case) - CASE_KEYS}"
-        assert case.get("about") and case.get("kind") in KINDS and isinstance(case.get("exit"), int), name
+        assert case.get("about") and case.get("kind") in kinds and isinstance(case.get("exit"), int), name
         assert case.get("command", "build") in ("build", "validate", "check"), name
-        assert (CASES / name / "expected.txt").exists(), f"{name}: no expected.txt"
+        assert (case_folder(name) / "expected.txt").exists(), f"{name}: no expected.txt"
         if case.get("setup"):
             assert callable(getattr(generators, case["setup"], None)), f"{name}: no generator {case['setup']}"
     counts = count_by_kind()
     assert sum(counts.values()) >= MIN_CASES, counts
+    assert sum(case_folder(name).parent == HOSTILE for name, _ in ALL_CASES) >= MIN_HOSTILE
     assert KINDS <= set(counts), f"kinds without a case: {KINDS - set(counts)}"
 
 

@@ -11,6 +11,7 @@ from jsonschema import Draft202012Validator
 
 from ilmpack import schemacheck
 from ilmpack.loader import load_course
+from ilmpack.gfm import walk
 from ilmpack.pages import hazards_in, read_page
 from ilmpack.resources import data_dir, load_schema
 from ilmpack.sanitize import find_hazards
@@ -39,10 +40,12 @@ def test_the_hazard_prefilter_keeps_every_kind_of_hazard():
 
 def test_a_page_finds_links_form_fields_and_hazards_where_they_are():
     text = ("---\ntitle: T\n---\nTekst uten lenker.\n\nSe [Lovdata](https://lovdata.no) og ![Bilde](../media/a.png).\n\n"
-            "`<script>` i kode er trygt.\n\n<textarea></textarea> og <a href=\"x.pdf\" onclick=\"y\">z</a>\n\n[ref]: b.pdf\n")
+            "`<script>` i kode er trygt.\n\n<textarea></textarea> og <a href=\"x.pdf\" onclick=\"y\">z</a>\n\n[ref]: b.pdf\n[x][ref]\n")
     page = read_page(text, "nb/a.md", frozenset({"question"}))
-    assert [(link.kind, link.url, link.line, link.column) for link in page.links] == [
-        ("link", "https://lovdata.no", 6, 14), ("image", "../media/a.png", 6, 46), ("raw", "x.pdf", 10, 35), ("ref", "b.pdf", 12, 8)]
+    nodes = []
+    walk(page.markdown, lambda node: nodes.append((node.kind, node.value, node.line, node.column)))
+    assert nodes == [("link", "https://lovdata.no", 6, 14), ("image", "../media/a.png", 6, 46),
+                     ("html", '<textarea></textarea> og <a href="x.pdf" onclick="y">z</a>\n', 10, 1), ("link", "b.pdf", 12, 8)]
     assert page.form_fields == [(10, 1, "textarea")]
     assert page.hazards == [(10, 42, "the event handler onclick= in raw HTML")]
 

@@ -127,7 +127,18 @@ def discard(temporaries: list[Path]) -> None:
 
 
 def package_order(names) -> list[str]:
-    """The order of a package's files: the descriptor first, then by name."""
+    """The order of a package's files: the descriptor first, then by name.
+
+    It is also the writer's last defence (contents.py decides what a package holds): a name that
+    is absolute, climbs out with '..' or holds a NUL is refused, whatever put it there.
+    """
+    from .contents import member_name_problem
+
+    for name in names:
+        problem = member_name_problem(name)
+        if problem:
+            raise BuildError(f"ilmpack refused to write the package member {name!r}: {problem}; "
+                             "no package was written (please report this as an ilmpack bug)")
     return sorted(names, key=lambda n: (n not in FIRST, n))
 
 

@@ -21,7 +21,7 @@ import json
 from pathlib import Path
 
 from .errors import Problem
-from .pages import LinkRef, RawBlock, RawPage
+from .pages import RawBlock, RawPage
 from .sourcemap import SourceMap
 
 PLAIN = (str, int, float, bool, type(None))
@@ -144,7 +144,6 @@ def _plain_page(page: RawPage) -> dict:
     return {
         "file": page.file, "meta": _exact(page.meta), "meta_map": _plain_map(page.meta_map), "markdown": page.markdown,
         "blocks": [[b.kind, _exact(b.data), _plain_map(b.smap), b.line, b.index] for b in page.blocks],
-        "links": [[r.url, r.line, r.column, r.kind, r.text, r.tag, r.decorative] for r in page.links],
         "hazards": [list(h) for h in page.hazards], "front": page.has_front_matter,
         "notes": [_problem(p) for p in page.notes], "forms": [list(f) for f in page.form_fields],
     }
@@ -153,7 +152,7 @@ def _plain_page(page: RawPage) -> dict:
 def _page(plain: dict) -> RawPage:
     page = RawPage(plain["file"], plain["meta"], _map(plain["meta_map"]), plain["markdown"],
                    [RawBlock(kind, data, _map(smap), line, index) for kind, data, smap, line, index in plain["blocks"]],
-                   [LinkRef(*r) for r in plain["links"]], [tuple(h) for h in plain["hazards"]], plain["front"],
+                   [tuple(h) for h in plain["hazards"]], plain["front"],
                    [Problem(*p) for p in plain["notes"]])
     page.form_fields = [tuple(f) for f in plain["forms"]]
     return page

@@ -1,4 +1,4 @@
-"""Read one Markdown page: text decoding, front matter, fenced YAML blocks, local links."""
+"""Read one Markdown page: text decoding, front matter, fenced YAML blocks, raw HTML hazards."""
 
 from __future__ import annotations
 
@@ -14,17 +14,6 @@ from .sanitize import blank_code_spans, find_hazards
 from .sourcemap import SourceMap, parse_yaml
 
 FENCE_OPEN = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`\s]*)\s*$")
-# Inline links and images `[text](target)` / `![alt](target "title")`, and reference definitions.
-# The link text may not hold '[': each try stops at the next one, so a line of brackets is linear.
-# `rest` is what follows the target up to ')': a title, or the rest of a file name with a space.
-LINK = re.compile(r"(?P<bang>!?)\[(?P<text>(?:[^\[\]\\]|\\.){0,1000})\]\(\s*(?:<(?P<aurl>[^>\n]*)>|(?P<url>[^)\s>]+))(?P<rest>[^)\n]*)")
-TITLE = re.compile(r"""^\s+(?:"(?P<d>[^"]*)"|'(?P<s>[^']*)'|\((?P<p>[^)]*)\)?)\s*$""")
-# The title that marks an image as decoration, read the same on GitHub: ![](../media/strek.svg "decorative").
-DECORATIVE_TITLES = ("decorative", "dekorativ")
-DECORATIVE = re.compile(r"""(!\[\s*\]\(\s*(?:<[^>\n]*>|[^)\s]+))\s+(["'])(?:decorative|dekorativ)\2\s*\)""", re.I)
-REFDEF = re.compile(r"^ {0,3}\[[^\]]+\]:\s*<?(?P<url>\S+?)>?(\s|$)")
-RAW_SRC = re.compile(r"""\b(?:src|href|poster)\s*=\s*["'](?P<url>[^"']+)["']""", re.I)
-RAW_TAG = re.compile(r"<\s*([a-zA-Z][a-zA-Z0-9]*)")
 # Form fields are not on the sanitizer's allow-list: a <textarea> vanishes from the package.
 FORM_FIELD = re.compile(r"<\s*(?P<tag>textarea|input|select|button)\b", re.I)
 # Info strings of ordinary code listings. A fence with another word whose body reads as
@@ -55,28 +44,17 @@ class RawBlock:
 
 
 @dataclass
-class LinkRef:
-    """A link or image target found in the Markdown source (validation picks the local ones)."""
-
-    url: str
-    line: int
-    column: int
-    kind: str = "link"  # "link" [text](url), "image" ![alt](url), "raw" an HTML attribute, "ref" [x]: url
-    text: str = ""  # the link text or the image's alt text
-    tag: str = ""  # for "raw": the HTML tag (img, video, ...)
-    decorative: bool = False  # an image marked as decoration with the title "decorative"
-
-
-@dataclass
 class RawPage:
-    """A page file read from disk: front matter, Markdown with block placeholders, blocks, links."""
+    """A page file read from disk: front matter, Markdown with block placeholders, blocks.
+
+    Its links, images and raw HTML are read by contents.py from the document cmark-gfm parses,
+    the one reading that decides what the package holds."""
 
     file: str
     meta: dict
     meta_map: SourceMap
     markdown: str
     blocks: list[RawBlock] = field(default_factory=list)
-    links: list[LinkRef] = field(default_factory=list)
     hazards: list[tuple[int, int, str]] = field(default_factory=list)  # (line, column, what) of unsafe raw HTML
     has_front_matter: bool = True
     notes: list[Problem] = field(default_factory=list)  # warnings found while reading
@@ -123,7 +101,6 @@ def read_page(text: str, file: str, block_kinds: frozenset[str]) -> RawPage:
         problems.append(Problem(file, 1, 1, "", "the page has no front matter; start it with three lines: '---', 'title: ...', '---'"))
     body: list[str] = [""] * start  # keep line numbers of the Markdown equal to the file's
     blocks: list[RawBlock] = []
-    links: list[LinkRef] = []
     prose = [""] * len(lines)  # the lines outside code and blocks, for the raw-HTML scan
     notes: list[Problem] = []
     i = start
@@ -135,8 +112,6 @@ def read_page(text: str, file: str, block_kinds: frozenset[str]) -> RawPage:
             if alert:
                 notes.append(alert)
             prose[i] = blank_code_spans(line) if "`" in line else line
-            _scan_links(line, prose[i], i + 1, links)
-            line = DECORATIVE.sub(r"\1)", line) if "](" in line else line  # the mark is for ilmpack, not a tooltip
             body.append(line)
             i += 1
             continue
@@ -167,15 +142,16 @@ def read_page(text: str, file: str, block_kinds: frozenset[str]) -> RawPage:
         index = len(blocks)
         smap.values.setdefault((), (i + 1, 1))
         blocks.append(RawBlock(info, data, smap, i + 1, index))
-        # The placeholder is a paragraph of its own; the lines it replaces stay blank.
-        body.append("\n" + PLACEHOLDER.format(index) + "\n")
-        body.extend([""] * (close - i))
+        # The placeholder is a paragraph of its own on the block's second line, the other lines it
+        # replaces are blank: the Markdown keeps the file's line numbers, which messages name.
+        body.extend(["", PLACEHOLDER.format(index)])
+        body.extend([""] * (close - i - 1))
         i = close + 1
     if problems:
         raise ValueError(problems)
     prose_text = "\n".join(prose)
     hazards = hazards_in(prose_text)
-    page = RawPage(file, meta, meta_map, "\n".join(body), blocks, links, hazards, has_front_matter, notes)
+    page = RawPage(file, meta, meta_map, "\n".join(body), blocks, hazards, has_front_matter, notes)
     page.form_fields = _form_fields(prose_text)
     return page
 
@@ -235,25 +211,3 @@ def _form_fields(text: str) -> list[tuple[int, int, str]]:
 def _closes(line: str, fence: str) -> bool:
     stripped = line.strip()
     return stripped.startswith(fence[0] * len(fence)) and set(stripped) == {fence[0]}
-
-
-def _scan_links(line: str, prose: str, lineno: int, out: list[LinkRef]) -> None:
-    """Links, images and raw HTML src/href of one line (`prose`: the line with code spans blanked)."""
-    if "](" not in line and "]:" not in line and "=" not in prose:
-        return  # most lines of prose hold none: skip the three scans
-    for m in LINK.finditer(line):
-        group = "aurl" if m.group("aurl") is not None else "url"
-        url, rest, title = m.group(group), m.group("rest"), None
-        t = TITLE.match(rest) if rest.strip() else None
-        if t:
-            title = next((v for v in t.groups() if v is not None), "")
-        elif rest.strip() and group == "url":
-            url += rest.rstrip()  # `![x](../media/brev 1.png)`: a name with a space, not a title
-        decorative = (title or "").strip().lower() in DECORATIVE_TITLES
-        out.append(LinkRef(url, lineno, m.start(group) + 1, "image" if m.group("bang") else "link",
-                           m.group("text"), "", decorative))
-    for m in REFDEF.finditer(line):
-        out.append(LinkRef(m.group("url"), lineno, m.start("url") + 1, "ref"))
-    for m in RAW_SRC.finditer(prose):
-        tags = RAW_TAG.findall(prose, 0, m.start())
-        out.append(LinkRef(m.group("url"), lineno, m.start("url") + 1, "raw", "", tags[-1].lower() if tags else ""))

@@ -12,9 +12,8 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
-from html import escape, unescape
+from html import escape
 from pathlib import Path
-from urllib.parse import unquote
 
 import jinja2
 from jinja2 import (ChoiceLoader, Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined, TemplateNotFound,
@@ -23,19 +22,19 @@ from markupsafe import Markup
 
 from . import precompiled
 from .blocks import BlockPage, get_block
-from .errors import BuildError, CourseError, display_path
+from .contents import PageLinks, add_member, resolve
+from .errors import BuildError, CourseError, Problem, display_path
 from .gfm import to_html
 from .markdown_ext import alert_labels, content_helpers
 from .model import Course, Page
 from .pages import PLACEHOLDER
-from .paths import real_path
+from .paths import PathProblem
 from .privacy import add_policy, content_policy
 from .resources import course_template_dirs, data_dir
 from .runtime import assemble_runtime, fingerprint, runtime_parts
 from .sanitize import clean_html
 from .sourcemap import parse_yaml
 from .template_errors import syntax_problem, undefined_problem
-from .validate import is_local
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +71,7 @@ class RenderedSco:
     media: dict[str, Path] = field(default_factory=dict)  # package path -> source file
     config: dict = field(default_factory=dict)
     policy: str = content_policy()  # the Content-Security-Policy of every HTML file (privacy.py)
+    volatile: bool = False  # it holds bytes of a course file (contents.add_member): a page not to keep
 
 
 def template_dirs(course: Course) -> list[Path]:
@@ -242,6 +242,8 @@ def _memo_page(memo: PageMemo | None, page: Page, number: int, sco: RenderedSco,
     if kept is None:
         part, found = RenderedSco(sco.lang, policy=sco.policy), {}
         html = render(part, found)
+        if part.volatile:
+            key = None
         kept = {"html": str(html), "entries": found, "media": {k: str(v) for k, v in part.media.items()},
                 "files": {k: base64.b64encode(v).decode("ascii") for k, v in part.files.items()}}
         if key and not _json_exact(kept):  # tuples, keys that are not text: not kept
@@ -304,10 +306,11 @@ def render_page(env, md: PageMarkdown, course, page: Page, strings, entries, num
 
 def _package_file(course: Course, page: Page, sco: RenderedSco, written: str) -> str:
     """Package a file a block names (relative to its page; validated before): its path in the package."""
-    resolved = (page.source.parent / written).resolve()
-    package = resolved.relative_to(course.root).as_posix()
-    sco.media[package] = resolved
-    return package
+    try:
+        found = resolve(course.root, page.source.parent, written, "block", course.trusted_html)
+    except PathProblem as e:  # validate said so first, unless the file changed meanwhile
+        raise CourseError([Problem(display_path(page.source), 0, 0, "", str(e))]) from e
+    return add_member(sco, found)
 
 
 def _write(env: Environment, sco: RenderedSco, path: str, name: str, context: dict) -> str:
@@ -389,7 +392,6 @@ def _render(env: Environment, name: str, context: dict) -> str:
 
 
 A_TAG = re.compile(r'<a href="(?P<url>[^"]*)"(?P<title> title="[^"]*")?>|(?P<close></a>)')
-IMAGE = re.compile(r'<img src="(?P<url>[^"]*)"')
 HEADING = re.compile(r"<(/?)h([1-6])>")
 
 
@@ -423,8 +425,9 @@ class PageMarkdown:
     """A page's Markdown -> HTML: GitHub's rendering, the content helpers, links that work in the package.
 
     One serves a whole language: local media point at their package path, pages at in-course
-    anchors, web links open in a new tab. The patterns match the tags cmark-gfm writes for
-    Markdown links, images and headings (one fixed form each).
+    anchors, web links open in a new tab. What a page's links, images and raw HTML name is read
+    from the document cmark-gfm renders and put into the package by contents.py, the one owner
+    of what a package contains; the patterns here only match the tags cmark-gfm writes.
     """
 
     def __init__(self, course: Course, sco: RenderedSco, page_ids: dict, new_tab: str, labels: dict):
@@ -432,28 +435,14 @@ class PageMarkdown:
         self.hint = _hint(new_tab)
 
     def convert(self, page: Page) -> str:
-        html = content_helpers(to_html(page.markdown), self.labels)
+        links = PageLinks(self.course.root, page.source, display_path(page.source), page.lang, self.course.trusted_html,
+                          self.page_ids, partial(add_member, self.sco))
+        html = to_html(page.markdown, links.visit)
+        errors = [p for p in links.problems if not p.warning]
+        if errors:  # validate reads the same document, so a build gets here only if a file changed meanwhile
+            raise CourseError(errors)
+        html = content_helpers(html, self.labels)
         levels = [int(level) for close, level in HEADING.findall(html) if not close]
         if levels and min(levels) == 1:  # the page title is the only h1
             html = HEADING.sub(lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + 1)}>", html)
-        html = IMAGE.sub(lambda m: f'<img src="{self._local(m.group("url"), page)}"', html)
-        return link_targets(html, lambda url: self._local(url, page), self.hint)
-
-    def _local(self, url: str, page: Page) -> str:
-        """The URL as the package has it (cmark-gfm writes it HTML-escaped)."""
-        raw = unescape(url)
-        return escape(self._rewrite(raw, page)) if is_local(raw) else url
-
-    def _rewrite(self, url: str, page: Page) -> str:
-        target, _, fragment = url.partition("#")
-        target = target.split("?", 1)[0]
-        resolved = real_path(os.path.join(os.path.dirname(page.source), unquote(target)))
-        root = str(self.course.root)
-        if resolved.endswith(".md"):
-            lang_dir = os.path.join(root, page.lang) + os.sep
-            entry = resolved[len(lang_dir):] if resolved.startswith(lang_dir) else os.path.basename(resolved)
-            entry = entry.replace(os.sep, "/")
-            return f"#page-{self.page_ids.get(entry, Path(entry).stem)}"
-        package = os.path.relpath(resolved, root).replace(os.sep, "/")
-        self.sco.media[package] = Path(resolved)
-        return package + (f"#{fragment}" if fragment else "")
+        return link_targets(html, lambda url: url, self.hint)

@@ -7,14 +7,15 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import unquote
 
 from .blocks import block_kinds, get_block
 from .blocks.base import SAME
 from .errors import Problem, close_matches
 from .loader import LoadedCourse
 from .pages import RawPage, hazards_in
-from .paths import PathProblem, ascii_name, check_package_name, resolve_inside, resolved_root
+from .contents import PageLinks, is_local, leaves_course, raw_urls, resolve
+from .gfm import to_html, walk
+from .paths import PathProblem, ascii_name
 from .resources import load_schema
 from .schemacheck import is_valid
 from .sourcemap import SourceMap, format_key
@@ -329,11 +330,11 @@ def page_problems(loaded: LoadedCourse, lang: str, entry: str, page: RawPage) ->
             ids.append((bid, block.smap.problem(("id",), "")))
         if not errs:
             out += get_block(block.kind).rules(block.data, block.smap)
+            out += _block_link_problems(loaded, loaded.page_files[(lang, entry)], block.data, block.smap)
             out += _block_file_problems(loaded, block, loaded.page_files[(lang, entry)])
     out += page.notes
     out += _link_problems(loaded, page, loaded.page_files[(lang, entry)])
-    out += _alt_text_problems(page)
-    if not (isinstance(loaded.data, dict) and loaded.data.get("trusted_html") is True):
+    if not _trusted(loaded):
         out += _form_field_problems(page)
         hazards = [(page.file, line, col, "", what) for line, col, what in page.hazards]
         for block in page.blocks:
@@ -342,6 +343,29 @@ def page_problems(loaded: LoadedCourse, lang: str, entry: str, page: RawPage) ->
                         "inside the LMS; if you wrote or checked this HTML, set trusted_html: true in course.yaml",
                         warning=True) for file, line, col, key, what in hazards]
     return out, ids
+
+
+def _block_link_problems(loaded: LoadedCourse, page_file: Path, value, smap: SourceMap, path: tuple = ()) -> list[Problem]:
+    """Links in a block's texts (a prompt, feedback) that leave the course. Only a page's own text
+    is read for the package's contents, so such a link packs nothing; but it would point the
+    learner at a file of the build machine's path, so it is refused as on a page."""
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _block_link_problems(loaded, page_file, v, smap, path + (k,))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _block_link_problems(loaded, page_file, v, smap, path + (i,))]
+    if not isinstance(value, str) or ("[" not in value and "<" not in value):
+        return []
+    found: list[str] = []
+
+    def visit(node) -> None:
+        urls = [url for _, _, _, url in raw_urls(node.value, True)] if node.kind == "html" else [node.value]
+        for url in urls:
+            problem = leaves_course(loaded.root, page_file.parent, url)
+            if problem:
+                found.append(problem)
+
+    walk(value, visit)
+    return [smap.problem(path, message) for message in found]
 
 
 def _block_hazards(value, smap: SourceMap, path: tuple) -> list[tuple]:
@@ -362,94 +386,24 @@ def _block_file_problems(loaded: LoadedCourse, block, page_file: Path) -> list[P
     out = []
     for key, written in get_block(block.kind).files(block.data):
         try:
-            resolved = resolve_inside(loaded.root, page_file.parent, written)
+            found = resolve(loaded.root, page_file.parent, written, "block", _trusted(loaded))
         except PathProblem as e:
             out.append(block.smap.problem(key, str(e)))
             continue
-        msg = check_package_name(resolved.relative_to(resolved_root(loaded.root)).as_posix())
-        if msg:
-            out.append(block.smap.problem(key, msg))
-            continue
-        out += get_block(block.kind).file_problems(key, resolved, block.smap)
+        out += get_block(block.kind).file_problems(key, found.path, block.smap)
     return out
-
-
-VIDEO = frozenset({".mp4", ".m4v", ".webm", ".ogv", ".mov", ".avi", ".mkv", ".mpg", ".mpeg", ".wmv"})
-AUDIO = frozenset({".mp3", ".m4a", ".aac", ".wav", ".ogg", ".oga", ".opus", ".flac", ".wma"})
-RAW_MEDIA_TAGS = frozenset({"video", "audio", "source", "track"})
 
 
 def _link_problems(loaded: LoadedCourse, page: RawPage, page_file: Path) -> list[Problem]:
-    out = []
-    for link in page.links:
-        if not is_local(link.url):
-            continue
-        target, _, fragment = link.url.split("?", 1)[0].partition("#")
-        if not target:
-            continue
-        suffix = Path(unquote(target)).suffix.lower()
-        if link.kind == "image" and suffix in VIDEO | AUDIO:
-            what = "a video" if suffix in VIDEO else "a sound file"
-            out.append(Problem(page.file, link.line, link.column, "", f"'{target}' is {what}, which cannot be shown as an "
-                               f"image; to offer it for download, write a link without the '!': [{link.text or Path(target).stem}]({target})"))
-            continue
-        try:
-            resolved = resolve_inside(loaded.root, page_file.parent, unquote(target))
-        except PathProblem as e:
-            out.append(Problem(page.file, link.line, link.column, "", str(e) + _close_names(e, page_file.parent, unquote(target))))
-            continue
-        if link.kind == "raw":
-            out.append(Problem(page.file, link.line, link.column, "", _raw_file_message(link, target, suffix)))
-            continue
-        if resolved.suffix == ".md":
-            if fragment:  # the renderer links to the page; headings get no ids to jump to
-                out.append(Problem(page.file, link.line, link.column, "", f"the link goes to the top of {target}: links to a "
-                                   f"place inside a page ('#{fragment}') are not supported; remove '#{fragment}'", warning=True))
-            continue  # a link to another page; the renderer turns it into an in-course link
-        msg = check_package_name(resolved.relative_to(resolved_root(loaded.root)).as_posix())
-        if msg:
-            out.append(Problem(page.file, link.line, link.column, "", msg))
-    return out
+    """Every link, image and raw HTML file name of the page, read from the document cmark-gfm
+    renders, checked where the package's contents are decided (contents.py)."""
+    links = PageLinks(loaded.root, page_file, page.file, "", _trusted(loaded))
+    links.unread(to_html(page.markdown, links.visit), page.markdown)
+    return links.problems
 
 
-def _raw_file_message(link, target: str, suffix: str) -> str:
-    """Raw HTML that names a course file: the file would not be packaged (only Markdown links are)."""
-    tag = f"<{link.tag}>" if link.tag else "raw HTML"
-    if link.tag in RAW_MEDIA_TAGS or suffix in VIDEO | AUDIO:
-        how = f"to offer the file for download, write a Markdown link instead: [link text]({target})"
-    elif link.tag == "img":
-        how = f"write the image in Markdown instead: ![Alternative text]({target})"
-    else:
-        how = f"write a Markdown link instead: [text]({target})"
-    return f"{tag} in raw HTML cannot use files of the course ('{target}' would not be in the package); {how}"
-
-
-def _close_names(error: PathProblem, folder: Path, target: str) -> str:
-    """"; did you mean ...?" with the files next to a missing one whose names are close to it."""
-    if error.case_hint or not str(error).startswith("no such file"):
-        return ""
-    parent = (folder / target).parent
-    try:
-        names = sorted(p.name for p in parent.iterdir() if p.is_file())
-    except OSError:
-        return ""
-    name = Path(target).name
-    close = close_matches(name, names, n=1, cutoff=0.6)
-    if not close:
-        return ""
-    prefix = target[: len(target) - len(name)]
-    return f"; did you mean '{prefix}{close[0]}'?"
-
-
-def _alt_text_problems(page: RawPage) -> list[Problem]:
-    """Every image says what it shows (WCAG 1.1.1), unless it is marked as decoration."""
-    out = []
-    for link in page.links:
-        if link.kind == "image" and not link.text.strip() and not link.decorative:
-            out.append(Problem(page.file, link.line, link.column, "", f"the image has no alternative text, which screen readers "
-                               f"read out instead of it; write what it shows: ![A short description]({link.url}), or, if it is "
-                               f"only decoration, mark it so: ![]({link.url} \"decorative\")"))
-    return out
+def _trusted(loaded: LoadedCourse) -> bool:
+    return isinstance(loaded.data, dict) and loaded.data.get("trusted_html") is True
 
 
 def _form_field_problems(page: RawPage) -> list[Problem]:
@@ -459,13 +413,6 @@ def _form_field_problems(page: RawPage) -> list[Problem]:
     return [Problem(page.file, line, col, "", f"<{tag}> in raw HTML is removed from the package (pages cannot hold form "
                     f"fields); to ask the learner something, use a block ({kinds}), see the author's guide", warning=True)
             for line, col, tag in page.form_fields]
-
-
-def is_local(url: str) -> bool:
-    """True for a relative path to a file in the course (not a web link, anchor or e-mail)."""
-    if re.match(r"^[A-Za-z]:[/\\]", url):
-        return True  # C:/... is a Windows path, not a web address: the path rules say what is wrong
-    return not (url.startswith(("#", "//")) or ":" in url.split("/", 1)[0])
 
 
 def _test_rules(loaded: LoadedCourse) -> list[Problem]:

@@ -371,3 +371,22 @@ def check_broken_tincan(tmp: Path, course: Path) -> None:
                  '      <launch lang="nb">start.html</launch>\n    </activity>\n  </activities>')
         return text.replace("  </activities>", extra, 1)
     _rewrite_descriptor(tmp, "tincan", edit)
+
+
+# --- the hostile corpus (tests/hostile/cases): the canary file beside the course, reached another way
+
+
+def symlink_media_to_canary(tmp: Path, course: Path) -> None:
+    """media/ok.png is a symlink to the canary file beside the course."""
+    (course / "media" / "ok.png").symlink_to(tmp / "CANARY")
+
+
+def symlink_folder_to_parent(tmp: Path, course: Path) -> None:
+    """media/opp is a symlink to the folder that holds the course (and the canary)."""
+    (course / "media" / "opp").symlink_to(tmp, target_is_directory=True)
+
+
+def canary_markdown(tmp: Path, course: Path) -> None:
+    """A Markdown file beside the course, holding the canary."""
+    (tmp / "CANARY.md").write_text((tmp / "CANARY").read_text(encoding="utf-8"), encoding="utf-8")
+
